@@ -1,0 +1,42 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Test lanes are chosen by file name:
+ * - `*.test.ts`: fast lane, run by `npm test` and CI;
+ * - `*.slow.test.ts`: opt-in (`npm run test:slow`);
+ * - `*.gpu.test.ts`: needs a real or software GPU (`npm run test:gpu`).
+ */
+const roots = ['packages/*/src/**', 'tools/*/src/**'];
+const shared = { testTimeout: 120_000, hookTimeout: 120_000 };
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'fast',
+          include: roots.map((r) => `${r}/*.test.ts`),
+          exclude: ['**/node_modules/**', '**/dist/**', '**/*.slow.test.ts', '**/*.gpu.test.ts'],
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'slow',
+          include: roots.map((r) => `${r}/*.slow.test.ts`),
+          exclude: ['**/node_modules/**', '**/dist/**'],
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'gpu',
+          include: roots.map((r) => `${r}/*.gpu.test.ts`),
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
