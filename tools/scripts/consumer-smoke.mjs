@@ -12,7 +12,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const packagesDir = path.join(root, 'packages');
 const dirs = readdirSync(packagesDir).filter((d) => existsSync(path.join(packagesDir, d, 'package.json')));
 const work = mkdtempSync(path.join(tmpdir(), 'siran-smoke-'));
-const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 try {
   const tarballs = [];
@@ -27,26 +28,45 @@ try {
     }
     const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], base));
     tarballs.push(path.join(work, packed[0].filename));
-    console.log(`packed ${pkg.name}: ${packed[0].files.length} files, ${(packed[0].size / 1024).toFixed(0)} KiB`);
+    console.log(
+      `packed ${pkg.name}: ${packed[0].files.length} files, ${(packed[0].size / 1024).toFixed(0)} KiB`,
+    );
   }
   const project = path.join(work, 'consumer');
   execFileSync('mkdir', ['-p', project]);
-  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  writeFileSync(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
   const peerSpecs = [...peers].map(([name, range]) => `${name}@${range}`);
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs, ...peerSpecs], project);
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs, ...peerSpecs],
+    project,
+  );
 
   const lines = names.map((name, i) => `import * as package${i} from '${name}';`);
   lines.push(`const loaded = { ${names.map((name, i) => `'${name}': package${i}`).join(', ')} };`);
   lines.push('for (const [name, module] of Object.entries(loaded)) {');
-  lines.push("  const count = Object.keys(module).length;");
-  lines.push("  if (count === 0) throw new Error(`${name} exports nothing`);");
-  lines.push("  console.log(`imported ${name}: ${count} exports`);");
+  lines.push('  const count = Object.keys(module).length;');
+  lines.push("  if (count === 0) throw new Error(name + ' exports nothing');");
+  lines.push("  console.log('imported ' + name + ': ' + count + ' exports');");
   lines.push('}');
   writeFileSync(path.join(project, 'consumer.ts'), `${lines.join('\n')}\n`);
   writeFileSync(path.join(project, 'consumer.mjs'), `${lines.join('\n')}\n`);
   writeFileSync(
     path.join(project, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true }, files: ['consumer.ts'] }),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+      },
+      files: ['consumer.ts'],
+    }),
   );
   process.stdout.write(run('node', ['consumer.mjs'], project));
   run(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], project);
