@@ -1,0 +1,208 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendUnavailableError } from './errors.js';
+import { registerAllGradients } from './gradients.js';
+import {
+  type ActivateBackendOptions,
+  type ActivatedBackend,
+  BACKEND_ENV_VARIABLE,
+  BACKEND_NAMES,
+  type BackendFailure,
+  type BackendName,
+  DEFAULT_BACKEND_PREFERENCE,
+  type GpuAdapterDescription,
+  type ModuleImporter,
+} from './types.js';
+import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
+import { installNodeWebGpu } from './webgpu.js';
+
+/** What a loader reports besides the backend name. */
+type LoadResult = Omit<ActivatedBackend, 'name' | 'skipped'>;
+
+interface LoaderContext {
+  readonly importModule: ModuleImporter;
+  readonly allowSoftwareAdapter: boolean;
+  readonly wasmThreads?: number;
+}
+
+const defaultImporter: ModuleImporter = (specifier) => import(specifier);
+
+/**
+ * Parses a preference: a backend name, a comma-separated list, or an array of names.
+ *
+ * @param preference - What the caller (or `SIRAN_BACKEND`) asked for.
+ * @param source - Where it came from, for error messages.
+ * @returns The backend names, in order, without duplicates.
+ * @throws TypeError naming the unknown entry and the valid names.
+ */
+export function parseBackendPreference(
+  preference: string | readonly string[],
+  source = 'preference',
+): BackendName[] {
+  const entries = (typeof preference === 'string' ? preference.split(',') : [...preference])
+    .map((entry) => entry.trim().toLowerCase())
+    .filter((entry) => entry.length > 0);
+  if (entries.length === 0) {
+    throw new TypeError(
+      `activateBackend: ${source} is empty; expected one or more of ${BACKEND_NAMES.join(', ')}`,
+    );
+  }
+  const names: BackendName[] = [];
+  for (const entry of entries) {
+    const name = entry === 'node' || entry === 'tfjs-node' ? 'tensorflow' : entry;
+    if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+      throw new TypeError(
+        `activateBackend: ${source} names unknown backend "${entry}"; expected one of ${BACKEND_NAMES.join(', ')}`,
+      );
+    }
+    if (!names.includes(name as BackendName)) names.push(name as BackendName);
+  }
+  return names;
+}
+
+/**
+ * Activates the first TensorFlow.js backend of a preference list that loads in this process.
+ *
+ * @param preference - A backend name, a comma-separated list or an array, tried in order; defaults to
+ *   {@link DEFAULT_BACKEND_PREFERENCE}. The environment variable `SIRAN_BACKEND` (same syntax) overrides it.
+ * @param options - See {@link ActivateBackendOptions}.
+ * @returns What was activated: name, threads, GPU adapter, kernels registered, and the backends skipped.
+ * @throws BackendUnavailableError naming every backend tried, why it failed and how to install it.
+ * @throws TypeError if the preference names an unknown backend.
+ * @remarks The gradients of all tfjs-core ops are registered first (see {@link registerAllGradients}); for
+ *   `wasm`, so are the kernels the backend lacks for training (convolution filter gradients, ...), so `tf.grad`
+ *   and tfjs-layers `fit` work on it.
+ * @example
+ * ```ts
+ * import { activateBackend } from '@siran/backend';
+ * const active = await activateBackend(['webgpu', 'wasm']);
+ * console.log(`running on ${active.name} with ${active.threads} thread(s)`);
+ * ```
+ */
+export async function activateBackend(
+  preference?: BackendName | string | readonly (BackendName | string)[],
+  options: ActivateBackendOptions = {},
+): Promise<ActivatedBackend> {
+  const environment = options.environment ?? process.env;
+  const fromEnvironment = options.ignoreEnvironment ? undefined : environment[BACKEND_ENV_VARIABLE];
+  let names: BackendName[];
+  let explicit = true;
+  if (fromEnvironment !== undefined && fromEnvironment.trim() !== '') {
+    names = parseBackendPreference(fromEnvironment, `environment variable ${BACKEND_ENV_VARIABLE}`);
+  } else if (preference !== undefined) {
+    names = parseBackendPreference(preference as string | readonly string[]);
+  } else {
+    names = [...DEFAULT_BACKEND_PREFERENCE];
+    explicit = false;
+  }
+  const context: LoaderContext = {
+    importModule: options.importModule ?? defaultImporter,
+    allowSoftwareAdapter: options.allowSoftwareAdapter ?? explicit,
+    wasmThreads: options.wasmThreads,
+  };
+  await registerAllGradients();
+  const skipped: BackendFailure[] = [];
+  for (const name of names) {
+    try {
+      const loaded = await LOADERS[name](context);
+      return { name, ...loaded, skipped };
+    } catch (error) {
+      skipped.push({ name, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  throw new BackendUnavailableError(skipped);
+}
+
+const LOADERS: Record<BackendName, (context: LoaderContext) => Promise<LoadResult>> = {
+  async tensorflow({ importModule }) {
+    const reasons: string[] = [];
+    for (const specifier of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+      try {
+        await importModule(specifier);
+      } catch (error) {
+        reasons.push(`${specifier} is not installed or fails to load (${firstLine(error)})`);
+        continue;
+      }
+      await setBackendOrThrow('tensorflow');
+      return { module: specifier, threads: 0, registeredKernels: [] };
+    }
+    throw new Error(reasons.join('; '));
+  },
+
+  async webgpu({ importModule, allowSoftwareAdapter }) {
+    let adapter: GpuAdapterDescription;
+    try {
+      adapter = await installNodeWebGpu(importModule);
+    } catch (error) {
+      throw new Error(`WebGPU could not start: ${firstLine(error)}`);
+    }
+    if (adapter.software && !allowSoftwareAdapter) {
+      throw new Error(
+        `the only WebGPU adapter is a software one (${adapter.device || adapter.vendor}), slower than wasm; ` +
+          'name webgpu explicitly to use it anyway',
+      );
+    }
+    try {
+      await importModule('@tensorflow/tfjs-backend-webgpu');
+    } catch (error) {
+      throw new Error(
+        `@tensorflow/tfjs-backend-webgpu is not installed or fails to load (${firstLine(error)})`,
+      );
+    }
+    await setBackendOrThrow('webgpu');
+    return { adapter, threads: 1, registeredKernels: [] };
+  },
+
+  async wasm({ importModule, wasmThreads }) {
+    let wasm: { setThreadsCount?(count: number): void; getThreadsCount?(): number };
+    try {
+      wasm = (await importModule('@tensorflow/tfjs-backend-wasm')) as typeof wasm;
+    } catch (error) {
+      throw new Error(
+        `@tensorflow/tfjs-backend-wasm is not installed or fails to load (${firstLine(error)})`,
+      );
+    }
+    if (wasmThreads !== undefined) wasm.setThreadsCount?.(wasmThreads);
+    const registeredKernels = registerWasmTrainingKernels();
+    await setBackendOrThrow('wasm');
+    return { threads: wasm.getThreadsCount?.() ?? 1, registeredKernels };
+  },
+
+  async cpu({ importModule }) {
+    try {
+      await importModule('@tensorflow/tfjs-backend-cpu');
+    } catch (error) {
+      throw new Error(`@tensorflow/tfjs-backend-cpu is not installed or fails to load (${firstLine(error)})`);
+    }
+    await setBackendOrThrow('cpu');
+    return { threads: 1, registeredKernels: [] };
+  },
+};
+
+/** Sets a registered backend, turning tfjs' logged initialisation failure into an error with its reason. */
+async function setBackendOrThrow(name: BackendName): Promise<void> {
+  if (tf.findBackendFactory(name) === null) {
+    throw new Error(`the package loaded but registered no "${name}" backend`);
+  }
+  const warnings: string[] = [];
+  const originalWarn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' '));
+  };
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+    await tf.ready();
+  } finally {
+    console.warn = originalWarn;
+  }
+  if (!ok || tf.getBackend() !== name) {
+    throw new Error(
+      `the "${name}" backend failed to initialise${warnings.length ? `: ${warnings.join(' ')}` : ''}`,
+    );
+  }
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0];
+}

@@ -1,0 +1,25 @@
+export {
+  activateBackend,
+  parseBackendPreference,
+} from './activate.js';
+export { BACKEND_INSTALL_HINTS, BackendUnavailableError } from './errors.js';
+export { registerAllGradients } from './gradients.js';
+export {
+  type ActivateBackendOptions,
+  type ActivatedBackend,
+  BACKEND_ENV_VARIABLE,
+  BACKEND_NAMES,
+  type BackendFailure,
+  type BackendName,
+  DEFAULT_BACKEND_PREFERENCE,
+  type GpuAdapterDescription,
+  type ModuleImporter,
+} from './types.js';
+export {
+  DEFAULT_WASM_TRAINING_KERNEL_OPTIONS,
+  registerWasmTrainingKernels,
+  WASM_REPLACEMENT_KERNELS,
+  WASM_TRAINING_KERNELS,
+  type WasmTrainingKernelOptions,
+} from './wasm-kernels/index.js';
+export { type DawnAdapter, describeAdapter, installNodeWebGpu } from './webgpu.js';

@@ -1,0 +1,73 @@
+/** A TensorFlow.js backend that {@link activateBackend} knows how to load in Node. */
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+/** Every backend name, fastest first. */
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/**
+ * The order tried when no preference is given: native TensorFlow (tfjs-node-gpu, then tfjs-node),
+ * WebGPU on a hardware adapter, WebAssembly, plain JavaScript.
+ */
+export const DEFAULT_BACKEND_PREFERENCE: readonly BackendName[] = BACKEND_NAMES;
+
+/** The environment variable that overrides any preference passed to {@link activateBackend}. */
+export const BACKEND_ENV_VARIABLE = 'SIRAN_BACKEND';
+
+/** What is known about the GPU behind the `webgpu` backend. */
+export interface GpuAdapterDescription {
+  /** Vendor string reported by the driver, e.g. `nvidia` or `mesa`. */
+  readonly vendor: string;
+  /** Architecture string reported by the driver, possibly empty. */
+  readonly architecture: string;
+  /** Device name, e.g. `NVIDIA H100` or `llvmpipe (LLVM 19.1.7, 256 bits)`. */
+  readonly device: string;
+  /** Longer description, possibly empty. */
+  readonly description: string;
+  /** True when the adapter is a CPU implementation (lavapipe, SwiftShader, a fallback adapter). */
+  readonly software: boolean;
+}
+
+/** A backend that could not be loaded, and why. */
+export interface BackendFailure {
+  /** The backend that was tried. */
+  readonly name: BackendName;
+  /** Why it did not load. */
+  readonly reason: string;
+}
+
+/** The result of {@link activateBackend}. */
+export interface ActivatedBackend {
+  /** The backend now active in `@tensorflow/tfjs-core`. */
+  readonly name: BackendName;
+  /** For `tensorflow`, the package that provided it (`@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`). */
+  readonly module?: string;
+  /** Threads the backend computes with (1 for `cpu`; the wasm thread pool size for `wasm`). */
+  readonly threads: number;
+  /** The GPU adapter, for `webgpu`. */
+  readonly adapter?: GpuAdapterDescription;
+  /** For `wasm`, the training kernels this call registered because the backend lacks them. */
+  readonly registeredKernels: readonly string[];
+  /** Backends tried before this one, with the reason each failed. */
+  readonly skipped: readonly BackendFailure[];
+}
+
+/** Loads a module by specifier; replaceable to simulate missing optional packages. */
+export type ModuleImporter = (specifier: string) => Promise<unknown>;
+
+/** Options for {@link activateBackend}. */
+export interface ActivateBackendOptions {
+  /**
+   * Accept a software (CPU) WebGPU adapter such as lavapipe. Defaults to `false` when `webgpu` comes from
+   * {@link DEFAULT_BACKEND_PREFERENCE} (a software adapter is slower than wasm) and `true` when the caller
+   * or `SIRAN_BACKEND` names `webgpu` explicitly.
+   */
+  readonly allowSoftwareAdapter?: boolean;
+  /** Wasm threads to request; see the package README for the state of threads in Node. */
+  readonly wasmThreads?: number;
+  /** Ignore `SIRAN_BACKEND`. */
+  readonly ignoreEnvironment?: boolean;
+  /** Environment to read `SIRAN_BACKEND` from; defaults to `process.env`. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** Module loader used for optional packages; defaults to dynamic `import()`. */
+  readonly importModule?: ModuleImporter;
+}
