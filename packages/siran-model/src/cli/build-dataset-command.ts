@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { buildDataset, type DatasetSpec, readDatasetSpec, type SceneSpec } from '@siran/dataset-builder';
+import { ProgressBar } from '../internal/progress.js';
+import { type Command, parseGuideBands, positiveInteger, requiredString, UsageError } from './args.js';
+
+/** `siran build-dataset`: paired patches from a reference DEM or lidar, a coarse DEM or a degradation, and a guide. */
+export const buildDatasetCommand: Command = {
+  name: 'build-dataset',
+  summary:
+    'Builds a paired DEM super-resolution dataset (coarse DEM, NIR-R-G guide, reference DEM, all on the guide grid,\n' +
+    'in metres) cut into patches and split into spatially disjoint train/validation/test blocks.',
+  usage:
+    '--hr DEM.tif|LIDAR.laz [--coarse DEM.tif | --degrade GSD] --guide IMAGE --out DIR [options]\n       siran build-dataset --spec SPEC.json --out DIR',
+  options: {
+    hr: {
+      type: 'string',
+      placeholder: 'FILE',
+      description: 'high-resolution reference: GeoTIFF DEM, or LAS/LAZ lidar (gridded here)',
+    },
+    coarse: { type: 'string', placeholder: 'FILE', description: 'real coarse DEM (GeoTIFF), e.g. SRTM' },
+    degrade: {
+      type: 'string',
+      placeholder: 'GSD',
+      description:
+        'make the coarse DEM by block-averaging the reference to this cell size (guide-grid units, e.g. metres)',
+    },
+    guide: {
+      type: 'string',
+      placeholder: 'FILE',
+      description: 'guide image: GeoTIFF, or PNG/JPEG with a world file',
+    },
+    'guide-bands': {
+      type: 'string',
+      placeholder: 'NIR,R,G',
+      default: '1,2,3',
+      description: '1-based bands of the guide for NIR, red and green',
+    },
+    'guide-crs': {
+      type: 'string',
+      placeholder: 'CRS',
+      description: "CRS of a PNG/JPEG guide (EPSG code, proj4 or WKT), or 'reference'",
+    },
+    'cell-size': {
+      type: 'string',
+      placeholder: 'SIZE',
+      description: 'lidar grid cell size in the cloud CRS units (required with a LAS/LAZ --hr)',
+    },
+    product: {
+      type: 'string',
+      placeholder: 'dsm|dtm',
+      default: 'dsm',
+      description: 'lidar product: surface (highest return) or terrain (ground, gaps filled)',
+    },
+    patch: { type: 'string', placeholder: 'PIXELS', default: '128', description: 'patch size' },
+    stride: {
+      type: 'string',
+      placeholder: 'PIXELS',
+      default: '64',
+      description: 'distance between patch origins',
+    },
+    'block-size': {
+      type: 'string',
+      placeholder: 'PIXELS',
+      description: 'size of the split blocks (default 512)',
+    },
+    seed: {
+      type: 'string',
+      placeholder: 'N',
+      default: '0',
+      description: 'seed of the split and the degradation noise',
+    },
+    spec: {
+      type: 'string',
+      placeholder: 'FILE',
+      description: 'a JSON dataset spec with several scenes, instead of the single-scene options',
+    },
+    out: { type: 'string', placeholder: 'DIR', description: 'output directory (must not exist)' },
+    overwrite: { type: 'boolean', description: 'replace an existing output directory' },
+  },
+  async run(values) {
+    const out = requiredString(values, 'out');
+    let spec: DatasetSpec;
+    let baseDirectory = process.cwd();
+    if (typeof values.spec === 'string') {
+      const read = await readDatasetSpec(values.spec);
+      spec = read.spec;
+      baseDirectory = read.baseDirectory;
+    } else {
+      spec = { scenes: [singleScene(values)] };
+    }
+    const patchSize = positiveInteger(values, 'patch');
+    const stride = positiveInteger(values, 'stride');
+    const blockSize = positiveInteger(values, 'block-size');
+    const bars = new Map<string, ProgressBar>();
+    const manifest = await buildDataset(spec, out, {
+      baseDirectory,
+      overwrite: values.overwrite === true,
+      patch: { ...spec.patch, ...(patchSize ? { size: patchSize } : {}), ...(stride ? { stride } : {}) },
+      split: { ...spec.split, ...(blockSize ? { blockSize } : {}), seed: Number(values.seed) },
+      onProgress: (step: string, done: number, total: number) => {
+        if (!bars.has(step)) bars.set(step, new ProgressBar(step, total));
+        bars.get(step)?.update(done);
+      },
+    });
+    const { train, validation, test } = manifest.splits;
+    process.stdout.write(
+      `dataset written to ${out}: ${manifest.counts.kept} patches (train ${train.count}, validation ${validation.count}, test ${test.count}); rejected ${JSON.stringify(manifest.counts.rejected)}\n`,
+    );
+  },
+};
+
+function singleScene(values: Record<string, string | boolean | undefined>): SceneSpec {
+  const hr = requiredString(values, 'hr');
+  const guide = requiredString(values, 'guide');
+  for (const [flag, file] of [
+    ['hr', hr],
+    ['guide', guide],
+    ['coarse', values.coarse],
+  ] as const) {
+    if (typeof file === 'string' && !existsSync(file))
+      throw new UsageError(`--${flag} ${file} does not exist`);
+  }
+  if (values.coarse !== undefined && values.degrade !== undefined)
+    throw new UsageError('give --coarse or --degrade, not both');
+  if (values.coarse === undefined && values.degrade === undefined)
+    throw new UsageError('give --coarse FILE (a real coarse DEM) or --degrade GSD (a synthetic one)');
+  const lidar = /\.la[sz]$/i.test(hr);
+  const cellSize = Number(values['cell-size']);
+  if (lidar && !(cellSize > 0))
+    throw new UsageError('--cell-size is required (and positive) with a LAS/LAZ --hr');
+  const product = values.product === 'dtm' ? 'dtm' : values.product === 'dsm' ? 'dsm' : undefined;
+  if (!product) throw new UsageError(`--product must be dsm or dtm, got "${values.product}"`);
+  const degrade = values.degrade === undefined ? undefined : Number(values.degrade);
+  if (degrade !== undefined && !(degrade > 0))
+    throw new UsageError(`--degrade must be a positive cell size, got "${values.degrade}"`);
+  const guideCrs = values['guide-crs'];
+  return {
+    name: path.basename(hr).replace(/\.[^.]+$/, ''),
+    reference: lidar ? { kind: 'point-cloud', path: hr, cellSize, product } : { kind: 'raster', path: hr },
+    ...(typeof values.coarse === 'string' ? { coarse: { path: values.coarse } } : {}),
+    ...(degrade !== undefined ? { degradation: { coarseCellSize: degrade, seed: Number(values.seed) } } : {}),
+    guide: {
+      path: guide,
+      bands: parseGuideBands(String(values['guide-bands'])),
+      ...(typeof guideCrs === 'string' ? { crs: guideCrs } : {}),
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { activateBackend } from '@siran/backend';
+import { readManifest } from '@siran/dataset-builder';
+import { ProgressBar } from '../internal/progress.js';
+import { disposeSiranModel } from '../model.js';
+import { writeEvaluationReport } from '../report.js';
+import { evaluateSplit } from '../validation.js';
+import { type Command, positiveInteger, requiredString, UsageError } from './args.js';
+import { loadModelOption } from './model-location.js';
+
+const SPLITS = ['train', 'validation', 'test'] as const;
+
+/** `siran evaluate`: metrics of the model and of bicubic on a dataset split, with a report. */
+export const evaluateCommand: Command = {
+  name: 'evaluate',
+  summary:
+    'Evaluates a model and the bicubic baseline on a dataset split: RMSE and MAE (m), SSIM (%), PSNR (dB) per patch\n' +
+    'and overall, written as metrics.json, report.md and report.html with side-by-side panels and line profiles.',
+  usage: '--data DIR --out REPORT_DIR [--model RUN_DIR|MODEL] [--split test]',
+  options: {
+    model: {
+      type: 'string',
+      placeholder: 'DIR',
+      description: 'model directory or run directory (default: the weights shipped with the package)',
+    },
+    data: { type: 'string', placeholder: 'DIR', description: 'dataset directory' },
+    split: { type: 'string', placeholder: 'NAME', default: 'test', description: 'train, validation or test' },
+    out: { type: 'string', placeholder: 'DIR', description: 'report directory' },
+    figures: { type: 'string', placeholder: 'N', default: '4', description: 'example patches drawn' },
+    backend: { type: 'string', placeholder: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
+  },
+  async run(values) {
+    const data = requiredString(values, 'data');
+    const out = requiredString(values, 'out');
+    const split = String(values.split);
+    if (!(SPLITS as readonly string[]).includes(split))
+      throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${split}"`);
+    const manifest = await readManifest(data);
+    const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
+    const { model, directory } = await loadModelOption(values.model);
+    process.stderr.write(`model ${directory} (${model.config.preset}), backend ${active.name}\n`);
+    let bar: ProgressBar | undefined;
+    const evaluation = await evaluateSplit(model, data, {
+      split: split as (typeof SPLITS)[number],
+      examples: positiveInteger(values, 'figures') ?? 4,
+      onProgress: (done, total) => {
+        bar ??= new ProgressBar('evaluate', total);
+        bar.update(done);
+      },
+    });
+    disposeSiranModel(model);
+    const cellSize = Math.abs(manifest.scenes[0]?.grid.transform[1] ?? 1);
+    const files = await writeEvaluationReport(out, evaluation, {
+      modelName: path.basename(path.resolve(directory)),
+      dataset: data,
+      split,
+      cellSize,
+    });
+    const row = (name: string, m: typeof evaluation.model) =>
+      `${name.padEnd(8)} RMSE ${m.rmse.toFixed(2)} m  MAE ${m.mae.toFixed(2)} m  SSIM ${m.ssimPercent.toFixed(2)} %  PSNR ${m.psnr.toFixed(2)} dB`;
+    process.stdout.write(
+      `${evaluation.patches} ${split} patches\n${row('bicubic', evaluation.bicubic)}\n${row('SiRAN', evaluation.model)}\nreport: ${files.markdown}\n`,
+    );
+  },
+};

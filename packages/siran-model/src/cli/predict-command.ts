@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { activateBackend } from '@siran/backend';
+import { ProgressBar } from '../internal/progress.js';
+import { disposeSiranModel } from '../model.js';
+import { predictScene } from '../predict.js';
+import { type Command, parseGuideBands, positiveInteger, requiredString, UsageError } from './args.js';
+import { loadModelOption } from './model-location.js';
+
+/** `siran predict`: super-resolve a whole scene into a georeferenced GeoTIFF. */
+export const predictCommand: Command = {
+  name: 'predict',
+  summary:
+    'Super-resolves a scene: the coarse DEM is resampled onto the guide grid (cubic), the model runs over\n' +
+    'overlapping tiles, and a float32 GeoTIFF in metres is written on the guide grid with its CRS and transform.\n' +
+    'Coarse nodata stays nodata. The output is written to a temporary file and renamed.',
+  usage: '--coarse DEM.tif --guide IMAGE.tif --out SR.tif [--model RUN_DIR|MODEL] [options]',
+  options: {
+    model: {
+      type: 'string',
+      placeholder: 'DIR',
+      description: 'model directory or run directory (default: the weights shipped with the package)',
+    },
+    coarse: {
+      type: 'string',
+      placeholder: 'FILE',
+      description: 'coarse DEM GeoTIFF (metres), any CRS overlapping the guide',
+    },
+    guide: {
+      type: 'string',
+      placeholder: 'FILE',
+      description: 'guide image (GeoTIFF, or PNG/JPEG with a world file and --guide-crs)',
+    },
+    'guide-bands': {
+      type: 'string',
+      placeholder: 'NIR,R,G',
+      default: '1,2,3',
+      description: '1-based guide bands for NIR, red and green',
+    },
+    'guide-crs': { type: 'string', placeholder: 'CRS', description: 'CRS of a guide without one' },
+    out: { type: 'string', placeholder: 'FILE', description: 'output GeoTIFF' },
+    tile: { type: 'string', placeholder: 'PIXELS', default: '128', description: 'tile size' },
+    overlap: { type: 'string', placeholder: 'PIXELS', default: '32', description: 'overlap between tiles' },
+    backend: { type: 'string', placeholder: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
+  },
+  async run(values) {
+    const coarse = requiredString(values, 'coarse');
+    const guide = requiredString(values, 'guide');
+    const out = requiredString(values, 'out');
+    for (const [flag, file] of [
+      ['coarse', coarse],
+      ['guide', guide],
+    ] as const) {
+      if (!existsSync(file)) throw new UsageError(`--${flag} ${file} does not exist`);
+    }
+    const overlap = Number(values.overlap);
+    if (!Number.isInteger(overlap) || overlap < 0)
+      throw new UsageError(`--overlap must be a non-negative integer, got "${values.overlap}"`);
+    const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
+    const { model, directory } = await loadModelOption(values.model);
+    process.stderr.write(`model ${directory} (${model.config.preset}), backend ${active.name}\n`);
+    let bar: ProgressBar | undefined;
+    const result = await predictScene(model, coarse, guide, out, {
+      guideBands: parseGuideBands(String(values['guide-bands'])),
+      ...(typeof values['guide-crs'] === 'string' ? { guideCrs: values['guide-crs'] } : {}),
+      tile: positiveInteger(values, 'tile'),
+      overlap,
+      onProgress: (done, total) => {
+        bar ??= new ProgressBar('predict', total);
+        bar.update(done);
+      },
+    });
+    disposeSiranModel(model);
+    process.stdout.write(
+      `wrote ${out}: ${result.grid.width} x ${result.grid.height} px, ${result.validPixels} valid, nodata ${result.nodata}, ${result.tiles} tiles\n`,
+    );
+  },
+};

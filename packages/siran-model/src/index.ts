@@ -1,0 +1,72 @@
+export {
+  CHECKPOINT_FORMAT,
+  type CheckpointContent,
+  loadCheckpoint,
+  type NamedTensor,
+  saveCheckpoint,
+} from './checkpoint.js';
+export {
+  ABLATIONS,
+  type Ablation,
+  type GeneratorBody,
+  isAblated,
+  type LossWeights,
+  resolveSiranConfig,
+  SIRAN_PRESETS,
+  type SiranConfig,
+  type SiranConfigInput,
+} from './config.js';
+export {
+  attentionMaps,
+  combinedAttention,
+  createAttentionHead,
+  createDiscriminator,
+  normalizePerSample,
+} from './discriminator.js';
+export { type GeneratorFlops, generatorFlops } from './flops.js';
+export { createGenerator } from './generator.js';
+export {
+  type DiscriminatorLossTerms,
+  discriminatorLoss,
+  type GeneratorLossTerms,
+  generatorLoss,
+} from './losses.js';
+export {
+  createSiranModel,
+  disposeSiranModel,
+  IDENTITY_GUIDE_NORMALIZATION,
+  type SiranModel,
+  spatialAttention,
+  superResolve,
+} from './model.js';
+export {
+  denormalizeElevation,
+  type InputNormalization,
+  type NormalizedBatch,
+  normalizeElevation,
+  normalizeInputs,
+} from './normalization.js';
+export {
+  DEFAULT_PREDICT_SCENE_OPTIONS,
+  type PredictSceneOptions,
+  type PredictSceneResult,
+  predictScene,
+  tileStarts,
+} from './predict.js';
+export { type EvaluationReportFiles, type ReportContext, writeEvaluationReport } from './report.js';
+export {
+  loadSiranModel,
+  MODEL_FORMAT,
+  restoreModelWeights,
+  saveModelArtifacts,
+  saveSiranModel,
+} from './serialization.js';
+export { DEFAULT_TRAIN_OPTIONS, type TrainOptions, type TrainResult, train } from './train.js';
+export { SiranTrainer, type StepLosses, type StepResult, type TrainingBatch } from './training-step.js';
+export {
+  type EvaluateSplitOptions,
+  type ExamplePatch,
+  evaluateSplit,
+  type PatchMetrics,
+  type SplitEvaluation,
+} from './validation.js';

@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { activateBackend } from '@siran/backend';
+import { type Raster, readRaster, readRasterInfo, resolveCrs, writeRaster } from '@siran/geo-io';
+import ndarray from 'ndarray';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSiranModel, disposeSiranModel, type SiranModel } from './model.js';
+import { predictScene, tileStarts } from './predict.js';
+
+let work: string;
+let model: SiranModel;
+const crs = resolveCrs('EPSG:32631');
+const size = 72;
+
+/** Writes a smooth coarse DEM (4 m cells, a nodata corner) and a 3-band 1 m guide over the same area. */
+async function writeInputs(coarseOrigin: [number, number] = [500000, 4800000]) {
+  const coarseSize = size / 4;
+  const coarse = new Float32Array(coarseSize * coarseSize);
+  for (let row = 0; row < coarseSize; row++) {
+    for (let column = 0; column < coarseSize; column++) {
+      coarse[row * coarseSize + column] =
+        row < 3 && column < 3 ? -32768 : 300 + 10 * Math.sin(row / 3) + 6 * Math.cos(column / 4);
+    }
+  }
+  const guide = new Float32Array(3 * size * size);
+  for (let i = 0; i < guide.length; i++) guide[i] = 100 + 50 * Math.sin(i / 97) + (i % 7);
+  const coarseRaster: Raster = {
+    data: ndarray(coarse, [1, coarseSize, coarseSize]),
+    transform: [coarseOrigin[0], 4, 0, coarseOrigin[1], 0, -4],
+    crs,
+    nodata: -32768,
+  };
+  const guideRaster: Raster = {
+    data: ndarray(guide, [3, size, size]),
+    transform: [500000, 1, 0, 4800000, 0, -1],
+    crs,
+    nodata: null,
+  };
+  const coarsePath = path.join(work, `coarse-${coarseOrigin[0]}.tif`);
+  const guidePath = path.join(work, 'guide.tif');
+  await writeRaster(coarsePath, coarseRaster);
+  await writeRaster(guidePath, guideRaster);
+  return { coarsePath, guidePath };
+}
+
+beforeAll(async () => {
+  await activateBackend('wasm', { ignoreEnvironment: true });
+  work = await mkdtemp(path.join(tmpdir(), 'siran-predict-'));
+  // A model whose every part is local (no FSGT, no discriminator attention), so tiling can be compared exactly.
+  model = createSiranModel({ preset: 'tiny', ablations: ['no-fsgt', 'no-dsa'], offsetWindow: 5 });
+});
+
+afterAll(async () => {
+  disposeSiranModel(model);
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('tileStarts', () => {
+  it('steps by tile - overlap and ends flush with the scene', () => {
+    expect(tileStarts(100, 40, 10)).toEqual([0, 30, 60]);
+    expect(tileStarts(30, 40, 10)).toEqual([0]);
+    expect(tileStarts(128, 64, 32)).toEqual([0, 32, 64]);
+  });
+});
+
+describe('predictScene', () => {
+  it('writes a GeoTIFF on the guide grid whose tiled prediction matches a single-tile one away from borders', async () => {
+    const { coarsePath, guidePath } = await writeInputs();
+    const tiledPath = path.join(work, 'tiled.tif');
+    const wholePath = path.join(work, 'whole.tif');
+    const tiled = await predictScene(model, coarsePath, guidePath, tiledPath, { tile: 32, overlap: 16 });
+    expect(tiled.tiles).toBe(16);
+    await predictScene(model, coarsePath, guidePath, wholePath, { tile: size, overlap: 0 });
+    const info = await readRasterInfo(tiledPath);
+    expect([info.width, info.height, info.bandCount]).toEqual([size, size, 1]);
+    expect(info.transform).toEqual([500000, 1, 0, 4800000, 0, -1]);
+    expect(info.crs.epsg).toBe(32631);
+    expect(info.nodata).toBe(-9999);
+    const [a, b] = await Promise.all([readRaster(tiledPath), readRaster(wholePath)]);
+    let compared = 0;
+    // The moving mean and the model see a few pixels around each one: skip a border of 8 pixels.
+    for (let row = 8; row < size - 8; row++) {
+      for (let column = 8; column < size - 8; column++) {
+        const expected = b.data.get(0, row, column);
+        if (expected === -9999) continue;
+        expect(Math.abs(a.data.get(0, row, column) - expected)).toBeLessThan(1e-3);
+        compared += 1;
+      }
+    }
+    expect(compared).toBeGreaterThan(1500);
+    // The coarse nodata corner stays nodata; every other pixel has a value.
+    expect(a.data.get(0, 2, 2)).toBe(-9999);
+    expect(Number.isFinite(a.data.get(0, 40, 40)) && a.data.get(0, 40, 40) !== -9999).toBe(true);
+  });
+
+  it('refuses inputs that do not overlap, or a guide without the bands asked for, and writes nothing', async () => {
+    const { coarsePath, guidePath } = await writeInputs([600000, 4800000]);
+    const out = path.join(work, 'refused.tif');
+    await expect(predictScene(model, coarsePath, guidePath, out)).rejects.toThrow(
+      /does not overlap the guide/,
+    );
+    await expect(predictScene(model, coarsePath, guidePath, out, { guideBands: [3, 1, 0] })).rejects.toThrow(
+      /has 3 band\(s\); guide band 4/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -1,0 +1,191 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { comparisonFigureSvg, lineProfile, lineProfileChartPng, svgToPng } from '@siran/metrics';
+import ndarray from 'ndarray';
+import { writeFileAtomically } from './internal/atomic-files.js';
+import type { ExamplePatch, PatchMetrics, SplitEvaluation } from './validation.js';
+
+/** What {@link writeEvaluationReport} wrote. */
+export interface EvaluationReportFiles {
+  /** `metrics.json`: means and per-patch metrics of the model and of bicubic. */
+  readonly json: string;
+  /** `report.md`: the results table in the papers' layout, with the figures. */
+  readonly markdown: string;
+  /** `report.html`: the same as a standalone page. */
+  readonly html: string;
+  /** The figures (PNG): side-by-side panels and line profiles. */
+  readonly figures: readonly string[];
+}
+
+/** Facts printed with the report. */
+export interface ReportContext {
+  /** Name of the model (e.g. its directory). */
+  readonly modelName: string;
+  /** Dataset directory. */
+  readonly dataset: string;
+  /** Split evaluated. */
+  readonly split: string;
+  /** Pixel size of the patches, metres (for the profile axis). */
+  readonly cellSize?: number;
+}
+
+/**
+ * Writes an evaluation report: JSON, a Markdown and an HTML page with the papers' table layout, side-by-side
+ * panels (coarse | guide | prediction | reference | error, relief-shaded) and line profiles of example patches.
+ *
+ * @param directory - Report directory (created).
+ * @param evaluation - From `evaluateSplit` (with `examples` for figures).
+ * @param context - Names and units printed in the report.
+ * @returns The files written.
+ */
+export async function writeEvaluationReport(
+  directory: string,
+  evaluation: SplitEvaluation,
+  context: ReportContext,
+): Promise<EvaluationReportFiles> {
+  await mkdir(directory, { recursive: true });
+  const json = path.join(directory, 'metrics.json');
+  await writeFileAtomically(
+    json,
+    `${JSON.stringify({ ...context, patches: evaluation.patches, model: evaluation.model, bicubic: evaluation.bicubic, perPatch: evaluation.perPatch }, null, 2)}\n`,
+  );
+  const figures: string[] = [];
+  const sections: { title: string; images: string[] }[] = [];
+  for (const example of evaluation.examples) {
+    const comparison = path.join(directory, `patch-${example.index}-comparison.png`);
+    const profile = path.join(directory, `patch-${example.index}-profile.png`);
+    await writeFileAtomically(comparison, await svgToPng(comparisonSvg(example, context)));
+    await writeFileAtomically(profile, await profilePng(example, context));
+    figures.push(comparison, profile);
+    const metrics = evaluation.perPatch[example.index];
+    sections.push({
+      title: `Patch ${example.index}: model RMSE ${metrics.model.rmse.toFixed(2)} m, bicubic ${metrics.bicubic.rmse.toFixed(2)} m`,
+      images: [path.basename(comparison), path.basename(profile)],
+    });
+  }
+  const markdown = path.join(directory, 'report.md');
+  const html = path.join(directory, 'report.html');
+  await writeFileAtomically(markdown, markdownReport(evaluation, context, sections));
+  await writeFileAtomically(html, htmlReport(evaluation, context, sections));
+  return { json, markdown, html, figures };
+}
+
+const ROWS = (evaluation: SplitEvaluation): [string, PatchMetrics][] => [
+  ['Bicubic', evaluation.bicubic],
+  ['SiRAN', evaluation.model],
+];
+
+function markdownReport(
+  evaluation: SplitEvaluation,
+  context: ReportContext,
+  sections: { title: string; images: string[] }[],
+): string {
+  const lines = [
+    `# DEM super-resolution: ${context.modelName}`,
+    '',
+    `Dataset \`${context.dataset}\`, ${context.split} split, ${evaluation.patches} patches. Means over patches.`,
+    "PSNR and SSIM use each patch's reference relief (max - min) as data range.",
+    '',
+    '| Method | RMSE (m) | MAE (m) | SSIM (%) | PSNR (dB) |',
+    '| --- | --- | --- | --- | --- |',
+    ...ROWS(evaluation).map(
+      ([name, m]) =>
+        `| ${name} | ${m.rmse.toFixed(2)} | ${m.mae.toFixed(2)} | ${m.ssimPercent.toFixed(2)} | ${m.psnr.toFixed(2)} |`,
+    ),
+    '',
+    verdict(evaluation),
+    '',
+  ];
+  for (const section of sections) {
+    lines.push(`## ${section.title}`, '', ...section.images.map((image) => `![${image}](${image})`), '');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function htmlReport(
+  evaluation: SplitEvaluation,
+  context: ReportContext,
+  sections: { title: string; images: string[] }[],
+): string {
+  const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const rows = ROWS(evaluation)
+    .map(
+      ([name, m]) =>
+        `<tr><td>${name}</td><td>${m.rmse.toFixed(2)}</td><td>${m.mae.toFixed(2)}</td><td>${m.ssimPercent.toFixed(2)}</td><td>${m.psnr.toFixed(2)}</td></tr>`,
+    )
+    .join('');
+  const body = sections
+    .map(
+      (s) =>
+        `<h2>${escapeHtml(s.title)}</h2>${s.images.map((i) => `<img src="${i}" style="max-width:100%">`).join('<br>')}`,
+    )
+    .join('\n');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(context.modelName)}</title>
+<style>body{font-family:sans-serif;max-width:1200px;margin:auto}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 10px;text-align:right}</style></head>
+<body><h1>DEM super-resolution: ${escapeHtml(context.modelName)}</h1>
+<p>Dataset <code>${escapeHtml(context.dataset)}</code>, ${escapeHtml(context.split)} split, ${evaluation.patches} patches. Means over patches. PSNR and SSIM use each patch's reference relief as data range.</p>
+<table><tr><th>Method</th><th>RMSE (m)</th><th>MAE (m)</th><th>SSIM (%)</th><th>PSNR (dB)</th></tr>${rows}</table>
+<p>${escapeHtml(verdict(evaluation))}</p>
+${body}
+</body></html>
+`;
+}
+
+function verdict(evaluation: SplitEvaluation): string {
+  const gain = evaluation.bicubic.rmse - evaluation.model.rmse;
+  return gain > 0
+    ? `The model lowers RMSE by ${gain.toFixed(2)} m (${((100 * gain) / evaluation.bicubic.rmse).toFixed(1)} %) against bicubic.`
+    : `The model does not beat bicubic on RMSE (${(-gain).toFixed(2)} m worse).`;
+}
+
+function grid(values: Float32Array, example: ExamplePatch, cellSize: number) {
+  return {
+    data: ndarray(values, [1, example.height, example.width]),
+    nodata: null,
+    transform: [0, cellSize, 0, 0, 0, -cellSize] as const,
+  };
+}
+
+function comparisonSvg(example: ExamplePatch, context: ReportContext): string {
+  const cellSize = context.cellSize ?? 1;
+  return comparisonFigureSvg(
+    {
+      coarse: grid(example.coarse, example, cellSize),
+      guide: {
+        data: ndarray(example.guide, [3, example.height, example.width]),
+        nodata: null,
+        transform: [0, cellSize, 0, 0, 0, -cellSize],
+      },
+      prediction: grid(example.prediction, example, cellSize),
+      reference: grid(example.reference, example, cellSize),
+    },
+    { title: `Patch ${example.index}` },
+  );
+}
+
+async function profilePng(example: ExamplePatch, context: ReportContext): Promise<Uint8Array> {
+  const cellSize = context.cellSize ?? 1;
+  const row = Math.floor(example.height / 2);
+  const from = [0, row] as const;
+  const to = [example.width - 1, row] as const;
+  const series = (name: string, values: Float32Array) => ({
+    name,
+    profile: lineProfile(ndarray(Float64Array.from(values), [example.height, example.width]), from, to),
+  });
+  const profiles = [
+    series('Prediction', example.prediction),
+    series('Reference', example.reference),
+    series('Bicubic input', example.coarse),
+  ].map((entry) => ({
+    name: entry.name,
+    profile: {
+      distance: entry.profile.distance.map((d) => d * cellSize),
+      elevation: entry.profile.elevation,
+    },
+  }));
+  return lineProfileChartPng(profiles, {
+    title: `Patch ${example.index}, row ${row}`,
+    elevationUnit: 'm',
+    distanceUnit: 'm',
+  });
+}

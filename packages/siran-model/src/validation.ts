@@ -1,0 +1,159 @@
+import { loadDataset } from '@siran/dataset-builder';
+import { evaluateDem } from '@siran/metrics';
+import * as tf from '@tensorflow/tfjs-core';
+import ndarray from 'ndarray';
+import { type SiranModel, superResolve } from './model.js';
+
+/** The metrics of one method on one patch, in the papers' units. */
+export interface PatchMetrics {
+  /** Root mean squared error, metres. */
+  readonly rmse: number;
+  /** Mean absolute error, metres. */
+  readonly mae: number;
+  /** Peak signal-to-noise ratio, dB, with the patch's reference relief as data range. */
+  readonly psnr: number;
+  /** SSIM, percent. */
+  readonly ssimPercent: number;
+}
+
+/** Metrics of the model and of the bicubic baseline over a split. */
+export interface SplitEvaluation {
+  /** Patches evaluated. */
+  readonly patches: number;
+  /** Mean of the per-patch metrics of the model. */
+  readonly model: PatchMetrics;
+  /** Mean of the per-patch metrics of the bicubic baseline (the coarse input upsampled with cubic convolution). */
+  readonly bicubic: PatchMetrics;
+  /** Per-patch metrics, in split order. */
+  readonly perPatch: ReadonlyArray<{ readonly model: PatchMetrics; readonly bicubic: PatchMetrics }>;
+  /** The first `examples` patches with their pixels, for figures. */
+  readonly examples: readonly ExamplePatch[];
+}
+
+/** One evaluated patch with its pixels (row-major), for figures. */
+export interface ExamplePatch {
+  /** Position of the patch in the split. */
+  readonly index: number;
+  readonly height: number;
+  readonly width: number;
+  /** Coarse DEM on the guide grid (the bicubic baseline), metres. */
+  readonly coarse: Float32Array;
+  /** Guide, band-sequential `[3, height, width]`. */
+  readonly guide: Float32Array;
+  /** Model prediction, metres. */
+  readonly prediction: Float32Array;
+  /** Reference DEM, metres. */
+  readonly reference: Float32Array;
+}
+
+/** Options for {@link evaluateSplit}. */
+export interface EvaluateSplitOptions {
+  /** Split to evaluate. */
+  readonly split?: 'train' | 'validation' | 'test';
+  /** Patches per forward pass. */
+  readonly batchSize?: number;
+  /** Stop after this many patches (all by default). */
+  readonly maxPatches?: number;
+  /** Patches whose pixels are kept for figures (the first ones). */
+  readonly examples?: number;
+  /** Called after each batch with the patches done and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Evaluates a model and the bicubic baseline on a dataset split, patch by patch.
+ *
+ * @param model - The model.
+ * @param datasetDirectory - A directory written by `buildDataset`.
+ * @param options - Split, batch size, limit.
+ * @returns Mean and per-patch metrics of both methods.
+ * @remarks PSNR and SSIM use each patch's reference relief (max - min, metres) as data range, so that patches
+ *   of flat and steep terrain are comparable; the value is stated in reports.
+ */
+export async function evaluateSplit(
+  model: SiranModel,
+  datasetDirectory: string,
+  options: EvaluateSplitOptions = {},
+): Promise<SplitEvaluation> {
+  const split = options.split ?? 'validation';
+  const dataset = await loadDataset(datasetDirectory, {
+    split,
+    batchSize: options.batchSize ?? 4,
+    shuffle: false,
+    augment: false,
+  });
+  const total = Math.min(dataset.count, options.maxPatches ?? Number.POSITIVE_INFINITY);
+  const perPatch: { model: PatchMetrics; bicubic: PatchMetrics }[] = [];
+  const examples: ExamplePatch[] = [];
+  for await (const batch of dataset) {
+    const prediction = superResolve(model, batch.coarse, batch.guide);
+    const guideBands = tf.transpose(batch.guide, [0, 3, 1, 2]);
+    const [predicted, coarse, reference, guide] = (await Promise.all([
+      prediction.data(),
+      batch.coarse.data(),
+      batch.reference.data(),
+      guideBands.data(),
+    ])) as Float32Array[];
+    const [count, height, width] = batch.reference.shape;
+    tf.dispose([prediction, guideBands, batch.coarse, batch.guide, batch.reference]);
+    const size = height * width;
+    for (let index = 0; index < count && perPatch.length < total; index++) {
+      const slice = (values: Float32Array) => values.slice(index * size, (index + 1) * size);
+      const grid = (values: Float32Array) => ndarray(Float64Array.from(slice(values)), [height, width]);
+      const referenceGrid = grid(reference);
+      perPatch.push({
+        model: patchMetrics(grid(predicted), referenceGrid),
+        bicubic: patchMetrics(grid(coarse), referenceGrid),
+      });
+      if (examples.length < (options.examples ?? 0)) {
+        examples.push({
+          index: perPatch.length - 1,
+          height,
+          width,
+          coarse: slice(coarse),
+          prediction: slice(predicted),
+          reference: slice(reference),
+          guide: guide.slice(index * 3 * size, (index + 1) * 3 * size),
+        });
+      }
+    }
+    options.onProgress?.(perPatch.length, total);
+    if (perPatch.length >= total) break;
+  }
+  if (perPatch.length === 0)
+    throw new RangeError(`evaluateSplit: the ${split} split of ${datasetDirectory} has no patch`);
+  return {
+    patches: perPatch.length,
+    model: meanMetrics(perPatch.map((p) => p.model)),
+    bicubic: meanMetrics(perPatch.map((p) => p.bicubic)),
+    perPatch,
+    examples,
+  };
+}
+
+function patchMetrics(
+  prediction: ndarray.NdArray<Float64Array>,
+  reference: ndarray.NdArray<Float64Array>,
+): PatchMetrics {
+  let minimum = Number.POSITIVE_INFINITY;
+  let maximum = Number.NEGATIVE_INFINITY;
+  for (const value of reference.data) {
+    minimum = Math.min(minimum, value);
+    maximum = Math.max(maximum, value);
+  }
+  const evaluation = evaluateDem(prediction, reference, {
+    terrain: false,
+    dataRange: Math.max(maximum - minimum, 1e-3),
+  });
+  return {
+    rmse: evaluation.rmse,
+    mae: evaluation.mae,
+    psnr: evaluation.psnr,
+    ssimPercent: evaluation.ssimPercent,
+  };
+}
+
+function meanMetrics(rows: readonly PatchMetrics[]): PatchMetrics {
+  const mean = (key: keyof PatchMetrics) => rows.reduce((sum, row) => sum + row[key], 0) / rows.length;
+  return { rmse: mean('rmse'), mae: mean('mae'), psnr: mean('psnr'), ssimPercent: mean('ssimPercent') };
+}
