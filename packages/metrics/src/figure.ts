@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ColorRamp } from './color-ramp.js';
 import { escapeXml, FONT_FAMILY, formatTick, niceTicks } from './internal/svg.js';
 import { pngDataUrl } from './png.js';
@@ -141,11 +143,21 @@ export function colorBarSvg(
 export interface SvgToPngOptions {
   /** Output width in pixels; the height follows. Default: the SVG's own size. */
   readonly width?: number;
-  /** Font files to load in addition to (or instead of) the system fonts. */
+  /** Font files to load in addition to the bundled DejaVu Sans (and the system fonts, if loaded). */
   readonly fontFiles?: readonly string[];
-  /** Load the system's fonts (`fc-list`). Text needs at least one font. */
+  /** Also load the system's fonts. Default `false`: the bundled DejaVu Sans makes output the same everywhere. */
   readonly loadSystemFonts?: boolean;
 }
+
+/** DejaVu Sans (regular and bold) from the `dejavu-fonts-ttf` package. */
+const BUNDLED_FONTS = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((file) =>
+  fileURLToPath(
+    new URL(
+      `ttf/${file}`,
+      pathToFileURL(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')),
+    ),
+  ),
+);
 
 /**
  * Renders an SVG document to PNG bytes with resvg (a Rust renderer shipped as an npm binary).
@@ -153,8 +165,8 @@ export interface SvgToPngOptions {
  * @param svg - The SVG document.
  * @param options - Output width and fonts.
  * @returns The PNG file contents.
- * @remarks Text is drawn with the fonts resvg finds: system fonts by default (on Debian,
- *   `apt-get install fonts-dejavu-core`), plus `fontFiles`. Without any font, text is silently omitted.
+ * @remarks Text is drawn with DejaVu Sans from the `dejavu-fonts-ttf` package (Bitstream Vera licence), so
+ *   figures need no system font and look the same on every machine; `fontFiles` and `loadSystemFonts` add more.
  *   `@resvg/resvg-js` is loaded on first use.
  * @example
  * ```ts
@@ -167,8 +179,8 @@ export async function svgToPng(svg: string, options: SvgToPngOptions = {}): Prom
     background: 'white',
     fitTo: options.width ? { mode: 'width', value: options.width } : { mode: 'original' },
     font: {
-      loadSystemFonts: options.loadSystemFonts ?? true,
-      fontFiles: options.fontFiles ? [...options.fontFiles] : [],
+      loadSystemFonts: options.loadSystemFonts ?? false,
+      fontFiles: [...BUNDLED_FONTS, ...(options.fontFiles ?? [])],
       defaultFontFamily: 'DejaVu Sans',
       sansSerifFamily: 'DejaVu Sans',
     },

@@ -124,7 +124,7 @@ describe('figures', () => {
     expect(() => panelFigureSvg([])).toThrow(/panelFigureSvg: expected at least one panel/);
   });
 
-  it('renders SVG text to PNG with a system font', async () => {
+  it('renders SVG text to PNG with the bundled font, no system font needed', async () => {
     const svg = panelFigureSvg([{ title: 'WWWWWWWW', image: colorizeRaster(dem).image }], {
       panelWidth: 200,
     });
