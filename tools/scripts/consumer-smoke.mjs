@@ -70,6 +70,13 @@ try {
   );
   process.stdout.write(run('node', ['consumer.mjs'], project));
   run(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], project);
+  // Every bin of the installed packages answers --help.
+  const bins = path.join(project, 'node_modules', '.bin');
+  for (const bin of existsSync(bins) ? readdirSync(bins).filter((name) => name.startsWith('siran')) : []) {
+    const help = run(path.join(bins, bin), ['--help'], project);
+    if (!help.includes('Usage:')) throw new Error(`consumer-smoke: ${bin} --help printed no usage`);
+    console.log(`ran ${bin} --help`);
+  }
   console.log(`consumer-smoke: ${names.length} packages install, import and type-check from their tarballs`);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -78,7 +78,10 @@ export function createGenerator(input: SiranConfigInput): tfl.LayersModel {
   ) as Symbolic;
   const skipped = tfl.layers.add({ name: 'global_skip' }).apply([decoded, encoded]) as Symbolic;
   const activated = leaky('decoder_act').apply(skipped) as Symbolic;
-  let output = convolution('output_conv', 1, 1, config.seed + 2).apply(activated) as Symbolic;
+  // With a residual output the last convolution starts near zero, so an untrained generator returns about the
+  // coarse input (the bicubic baseline) and training starts from there.
+  const outputScale = config.residual ? 1e-4 : 1;
+  let output = convolution('output_conv', 1, 1, config.seed + 2, 1, outputScale).apply(activated) as Symbolic;
   if (config.residual)
     output = tfl.layers.add({ name: 'coarse_residual' }).apply([output, coarse]) as Symbolic;
   return tfl.model({ name: 'siran_generator', inputs: [coarse, guide, attention], outputs: output });

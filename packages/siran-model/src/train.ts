@@ -135,7 +135,12 @@ export async function train(
       `train: the training split of ${datasetDirectory} has ${training.count} patches, fewer than one batch of ${config.batchSize}`,
     );
   }
-  const progress = new ProgressBar('train', settings.steps, settings.progress ? process.stderr : null);
+  const progress = new ProgressBar(
+    'train',
+    settings.steps,
+    settings.progress ? process.stderr : null,
+    startStep,
+  );
   const save = async () => {
     const content = await checkpointContent(model, trainer, step);
     await saveCheckpoint(checkpointRoot, content, settings.keepCheckpoints);

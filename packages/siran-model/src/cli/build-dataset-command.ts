@@ -52,12 +52,16 @@ export const buildDatasetCommand: Command = {
       default: 'dsm',
       description: 'lidar product: surface (highest return) or terrain (ground, gaps filled)',
     },
-    patch: { type: 'string', placeholder: 'PIXELS', default: '128', description: 'patch size' },
+    patch: { type: 'string', placeholder: 'PIXELS', description: "patch size (default 128, or the spec's)" },
     stride: {
       type: 'string',
       placeholder: 'PIXELS',
-      default: '64',
-      description: 'distance between patch origins',
+      description: "distance between patch origins (default 64, or the spec's)",
+    },
+    'guard-band': {
+      type: 'string',
+      placeholder: 'PIXELS',
+      description: 'pixels left out along shared block sides (default 16)',
     },
     'block-size': {
       type: 'string',
@@ -67,8 +71,7 @@ export const buildDatasetCommand: Command = {
     seed: {
       type: 'string',
       placeholder: 'N',
-      default: '0',
-      description: 'seed of the split and the degradation noise',
+      description: "seed of the split and the degradation noise (default 0, or the spec's)",
     },
     spec: {
       type: 'string',
@@ -87,17 +90,26 @@ export const buildDatasetCommand: Command = {
       spec = read.spec;
       baseDirectory = read.baseDirectory;
     } else {
-      spec = { scenes: [singleScene(values)] };
+      spec = { scenes: [singleScene(values)], patch: { size: 128, stride: 64 } };
     }
     const patchSize = positiveInteger(values, 'patch');
     const stride = positiveInteger(values, 'stride');
     const blockSize = positiveInteger(values, 'block-size');
+    const guardBand = values['guard-band'] === undefined ? undefined : Number(values['guard-band']);
+    if (guardBand !== undefined && !(Number.isInteger(guardBand) && guardBand >= 0)) {
+      throw new UsageError(`--guard-band must be a non-negative integer, got "${values['guard-band']}"`);
+    }
     const bars = new Map<string, ProgressBar>();
     const manifest = await buildDataset(spec, out, {
       baseDirectory,
       overwrite: values.overwrite === true,
       patch: { ...spec.patch, ...(patchSize ? { size: patchSize } : {}), ...(stride ? { stride } : {}) },
-      split: { ...spec.split, ...(blockSize ? { blockSize } : {}), seed: Number(values.seed) },
+      split: {
+        ...spec.split,
+        ...(blockSize ? { blockSize } : {}),
+        ...(guardBand === undefined ? {} : { guardBand }),
+        ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+      },
       onProgress: (step: string, done: number, total: number) => {
         if (!bars.has(step)) bars.set(step, new ProgressBar(step, total));
         bars.get(step)?.update(done);
@@ -139,7 +151,9 @@ function singleScene(values: Record<string, string | boolean | undefined>): Scen
     name: path.basename(hr).replace(/\.[^.]+$/, ''),
     reference: lidar ? { kind: 'point-cloud', path: hr, cellSize, product } : { kind: 'raster', path: hr },
     ...(typeof values.coarse === 'string' ? { coarse: { path: values.coarse } } : {}),
-    ...(degrade !== undefined ? { degradation: { coarseCellSize: degrade, seed: Number(values.seed) } } : {}),
+    ...(degrade !== undefined
+      ? { degradation: { coarseCellSize: degrade, seed: Number(values.seed ?? 0) } }
+      : {}),
     guide: {
       path: guide,
       bands: parseGuideBands(String(values['guide-bands'])),

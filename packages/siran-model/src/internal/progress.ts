@@ -7,11 +7,13 @@ export class ProgressBar {
    * @param label - Shown before the bar.
    * @param total - Units of work.
    * @param stream - Where to draw; nothing is drawn when `null`.
+   * @param initial - Units already done before this bar started (a resumed run), left out of the rate.
    */
   constructor(
     private readonly label: string,
     private readonly total: number,
     private readonly stream: NodeJS.WriteStream | null = process.stderr,
+    private readonly initial = 0,
   ) {}
 
   /**
@@ -25,7 +27,8 @@ export class ProgressBar {
     const fraction = Math.min(1, done / this.total);
     const percent = Math.floor(fraction * 100);
     const elapsed = (Date.now() - this.start) / 1000;
-    const eta = done > 0 ? (elapsed / done) * (this.total - done) : Number.NaN;
+    const doneHere = done - this.initial;
+    const eta = doneHere > 0 ? (elapsed / doneHere) * (this.total - done) : Number.NaN;
     const text = `${this.label} ${done}/${this.total} ${String(percent).padStart(3)}% ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)} ${detail}`;
     if (this.stream.isTTY) {
       const width = 24;
