@@ -84,13 +84,13 @@ describe('SiRAN networks (tiny)', () => {
     disposeSiranModel(model);
   });
 
-  it('lowers the pixel loss in a few steps on a fixed batch', () => {
+  it('lowers the pixel loss in a few steps on a fixed batch', async () => {
     const model = createSiranModel({ preset: 'tiny', learningRate: 3e-3 });
     const trainer = new SiranTrainer(model);
     const batch = syntheticBatch();
     const losses: number[] = [];
     for (let step = 0; step < 8; step++) {
-      const result = trainer.step(batch);
+      const result = await trainer.step(batch);
       expect(result.applied).toBe(true);
       losses.push(result.losses.pixel);
     }
@@ -98,13 +98,13 @@ describe('SiRAN networks (tiny)', () => {
     disposeSiranModel(model);
   });
 
-  it('refuses a step with a non-finite loss and leaves the weights untouched', () => {
+  it('refuses a step with a non-finite loss and leaves the weights untouched', async () => {
     const model = createSiranModel('tiny');
     const trainer = new SiranTrainer(model);
     const batch = syntheticBatch();
     const before = model.generator.getWeights().map((w) => w.dataSync().slice());
     const poisoned = { ...batch, reference: tf.fill([2, 16, 16, 1], Number.NaN) as tf.Tensor4D };
-    const result = trainer.step(poisoned);
+    const result = await trainer.step(poisoned);
     expect(result.applied).toBe(false);
     expect(result.refused).toBe('generator');
     model.generator.getWeights().forEach((weight, index) => {

@@ -161,7 +161,7 @@ export async function train(
     if (next.done) break;
     const batch = next.value;
     const started = Date.now();
-    const result = trainer.step(batch);
+    const result = await trainer.step(batch);
     tf.dispose([batch.coarse, batch.guide, batch.reference]);
     step += 1;
     refusedInARow = result.applied ? 0 : refusedInARow + 1;

@@ -77,15 +77,17 @@ export class SiranTrainer {
    * One generator update then one discriminator update on a batch.
    *
    * @param batch - Tensors in metres / source units; not disposed.
-   * @returns The losses and whether the updates were applied. A non-finite loss or gradient refuses the update
+   * @returns A promise of the losses and whether the updates were applied. A non-finite loss or gradient refuses the update
    *   of that network (its weights and optimiser state stay as they were).
    */
-  step(batch: TrainingBatch): StepResult {
+  async step(batch: TrainingBatch): Promise<StepResult> {
     const { model } = this;
     const { config } = model;
     const normalized = normalizeInputs(batch.coarse, batch.guide, model.normalization);
     const reference = normalizeElevation(batch.reference, normalized.offset, model.normalization);
-    const relief = tf.tidy(() => tf.sub(tf.max(reference), tf.min(reference)).dataSync()[0]);
+    const reliefTensor = tf.tidy(() => tf.sub(tf.max(reference), tf.min(reference)));
+    const relief = (await reliefTensor.data())[0];
+    reliefTensor.dispose();
     // A non-finite relief means non-finite data: the loss becomes non-finite and the step is refused below.
     const dataRange = Number.isFinite(relief) ? Math.max(1e-3, relief) : 1;
     let prediction: tf.Tensor4D | undefined;
@@ -104,8 +106,8 @@ export class SiranTrainer {
         );
         return terms.total;
       }, this.generatorVariables());
-      const [generatorTotal, pixel, ssim, adversarial, sinkhorn] = Array.from(generatorTerms!.dataSync());
-      const generatorFinite = allFinite(generatorStep.value, generatorStep.grads);
+      const [generatorTotal, pixel, ssim, adversarial, sinkhorn] = Array.from(await generatorTerms!.data());
+      const generatorFinite = await allFinite(generatorStep.value, generatorStep.grads);
       if (generatorFinite)
         this.generatorOptimizer.applyGradients(generatorStep.grads as unknown as Record<string, tf.Variable>);
       tf.dispose([generatorStep.value, ...Object.values(generatorStep.grads)]);
@@ -133,9 +135,9 @@ export class SiranTrainer {
         return terms.total;
       }, this.discriminatorVariables());
       const [discriminator, discriminatorAdversarial, domainAdaptation] = Array.from(
-        discriminatorTerms!.dataSync(),
+        await discriminatorTerms!.data(),
       );
-      const discriminatorFinite = allFinite(discriminatorStep.value, discriminatorStep.grads);
+      const discriminatorFinite = await allFinite(discriminatorStep.value, discriminatorStep.grads);
       if (discriminatorFinite && generatorFinite)
         this.discriminatorOptimizer.applyGradients(
           discriminatorStep.grads as unknown as Record<string, tf.Variable>,
@@ -163,11 +165,13 @@ export class SiranTrainer {
   }
 }
 
-function allFinite(value: tf.Scalar, gradients: tf.NamedTensorMap): boolean {
+/** Whether a loss and all its gradients are finite; read asynchronously (WebGPU in Node has no sync read). */
+async function allFinite(value: tf.Scalar, gradients: tf.NamedTensorMap): Promise<boolean> {
   const total = tf.tidy(() =>
     tf.addN([tf.mul(value, 0), ...Object.values(gradients).map((gradient) => tf.mul(tf.sum(gradient), 0))]),
   );
-  const finite = Number.isFinite(value.dataSync()[0]) && Number.isFinite(total.dataSync()[0]);
+  const [loss] = await value.data();
+  const [sum] = await total.data();
   total.dispose();
-  return finite;
+  return Number.isFinite(loss) && Number.isFinite(sum);
 }
