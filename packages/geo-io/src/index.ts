@@ -19,8 +19,8 @@ export {
 } from './resolve-crs.js';
 export {
   DEFAULT_TARGET_GRID_FOR_CRS_OPTIONS,
-  rasterBounds,
   type Resolution,
+  rasterBounds,
   type TargetGridForCrsOptions,
   targetGridAtResolution,
   targetGridForCrs,

@@ -129,7 +129,10 @@ export const SIRAN_PRESETS: Readonly<Record<'tiny' | 'cpu' | 'paper', SiranConfi
 /** A preset name, or a configuration that overrides fields of a preset (`preset` names which; default `cpu`). */
 export type SiranConfigInput =
   | keyof typeof SIRAN_PRESETS
-  | (Omit<Partial<SiranConfig>, 'lossWeights'> & { readonly preset?: string; readonly lossWeights?: Partial<LossWeights> });
+  | (Omit<Partial<SiranConfig>, 'lossWeights'> & {
+      readonly preset?: string;
+      readonly lossWeights?: Partial<LossWeights>;
+    });
 
 /**
  * Resolves a preset name or partial configuration into a complete, checked configuration.

@@ -2,7 +2,7 @@ import { activateBackend } from '@siran/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSiranModel, disposeSiranModel } from './model.js';
-import { type StepLosses, SiranTrainer } from './training-step.js';
+import { SiranTrainer, type StepLosses } from './training-step.js';
 
 /**
  * Two training steps of the tiny model on a backend, from the same seeds. FSGT and the Sinkhorn term are left
@@ -13,7 +13,10 @@ async function twoSteps(): Promise<StepLosses[]> {
   const model = createSiranModel({ preset: 'tiny', ablations: ['no-fsgt', 'no-ot'] });
   const trainer = new SiranTrainer(model);
   const batch = tf.tidy(() => {
-    const reference = tf.add(tf.mul(tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 7), 20), 300) as tf.Tensor4D;
+    const reference = tf.add(
+      tf.mul(tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 7), 20),
+      300,
+    ) as tf.Tensor4D;
     return {
       reference,
       coarse: tf.avgPool(reference, 3, 1, 'same') as tf.Tensor4D,
@@ -39,7 +42,9 @@ describe('SiRAN training on webgpu', () => {
     for (const [index, step] of expected.entries()) {
       for (const [term, value] of Object.entries(step)) {
         const got = actual[index][term as keyof StepLosses];
-        expect(Math.abs(got - value), `step ${index + 1} ${term}`).toBeLessThanOrEqual(2e-3 * Math.max(1, Math.abs(value)));
+        expect(Math.abs(got - value), `step ${index + 1} ${term}`).toBeLessThanOrEqual(
+          2e-3 * Math.max(1, Math.abs(value)),
+        );
       }
     }
   });

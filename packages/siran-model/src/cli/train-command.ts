@@ -51,9 +51,14 @@ export const trainCommand: Command = {
     'loss-weights': {
       type: 'string',
       placeholder: 'LIST',
-      description: 'override loss weights, e.g. pixel=100,ssim=1,adversarial=1,sinkhorn=0.01,domainAdaptation=0.1',
+      description:
+        'override loss weights, e.g. pixel=100,ssim=1,adversarial=1,sinkhorn=0.01,domainAdaptation=0.1',
     },
-    'learning-rate': { type: 'string', placeholder: 'RATE', description: "Adam learning rate (default: the preset's)" },
+    'learning-rate': {
+      type: 'string',
+      placeholder: 'RATE',
+      description: "Adam learning rate (default: the preset's)",
+    },
     seed: {
       type: 'string',
       placeholder: 'N',
@@ -115,13 +120,17 @@ export const trainCommand: Command = {
 
 const LOSS_TERMS = ['pixel', 'ssim', 'adversarial', 'sinkhorn', 'domainAdaptation'] as const;
 
-function parseLossWeights(text: string | boolean | undefined): Partial<Record<(typeof LOSS_TERMS)[number], number>> | undefined {
+function parseLossWeights(
+  text: string | boolean | undefined,
+): Partial<Record<(typeof LOSS_TERMS)[number], number>> | undefined {
   if (typeof text !== 'string') return undefined;
   const weights: Partial<Record<(typeof LOSS_TERMS)[number], number>> = {};
   for (const entry of text.split(',')) {
     const [name, value] = entry.split('=').map((part) => part.trim());
     if (!(LOSS_TERMS as readonly string[]).includes(name) || !(Number(value) >= 0)) {
-      throw new UsageError(`--loss-weights: "${entry}" is not TERM=WEIGHT with TERM one of ${LOSS_TERMS.join(', ')} and WEIGHT >= 0`);
+      throw new UsageError(
+        `--loss-weights: "${entry}" is not TERM=WEIGHT with TERM one of ${LOSS_TERMS.join(', ')} and WEIGHT >= 0`,
+      );
     }
     weights[name as (typeof LOSS_TERMS)[number]] = Number(value);
   }
