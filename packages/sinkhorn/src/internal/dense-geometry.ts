@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { sumOverRows } from './fast-ops.js';
+import type { TransportGeometry } from './geometry.js';
+import { customOperation, withoutGradient } from './no-gradient.js';
+import { logWeights } from './weights.js';
+
+/**
+ * `LSE_j(h_j - C_ij * inverseEpsilon)` over the last axis of a materialised cost, with a hand-written
+ * gradient that keeps only the normalised exponentials (one `[B, n, m]` tensor) for the backward pass.
+ */
+function logSumExpRows(cost: tf.Tensor3D, h: tf.Tensor2D, inverseEpsilon: number): tf.Tensor2D {
+  const node = customOperation(([c, shift], save) => {
+    const z = tf.sub(tf.expandDims(shift, 1), tf.mul(c, inverseEpsilon));
+    const peak = tf.max(z, 2, true);
+    const exponentials = tf.exp(tf.sub(z, peak));
+    const total = tf.sum(exponentials, 2, true);
+    save([exponentials, total]);
+    return {
+      value: tf.squeeze(tf.add(peak, tf.log(total)), [2]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [e, s] = saved;
+        const weighted = tf.mul(e, tf.div(tf.expandDims(dy, 2), s));
+        return [tf.mul(weighted, -inverseEpsilon), sumOverRows(weighted as tf.Tensor3D)];
+      },
+    };
+  });
+  return node(cost, h) as tf.Tensor2D;
+}
+
+function transportPlan(
+  cost: tf.Tensor3D,
+  logA: tf.Tensor2D,
+  logB: tf.Tensor2D,
+  f: tf.Tensor2D,
+  g: tf.Tensor2D,
+  epsilon: number,
+): tf.Tensor3D {
+  const rowTerm = tf.add(logA, tf.div(f, epsilon));
+  const columnTerm = tf.add(logB, tf.div(g, epsilon));
+  const exponent = tf.sub(
+    tf.add(tf.expandDims(rowTerm, 2), tf.expandDims(columnTerm, 1)),
+    tf.div(cost, epsilon),
+  );
+  return tf.exp(exponent) as tf.Tensor3D;
+}
+
+/**
+ * Geometry over a materialised cost matrix `[B, n, m]` (and its transpose), for small `n * m`.
+ *
+ * @param cost - The cost, built with differentiable ops; the geometry does not own it.
+ * @param symmetric - Whether `cost` is known to be symmetric (a self term), so no transpose is made.
+ * @returns The geometry; its methods return new tensors. Call it inside a `tf.tidy` that outlives it.
+ */
+export function createDenseGeometry(cost: tf.Tensor3D, symmetric: boolean): TransportGeometry {
+  const [batchSize, rowCount, columnCount] = cost.shape;
+  const transposed = symmetric ? cost : (tf.transpose(cost, [0, 2, 1]) as tf.Tensor3D);
+  return {
+    batchSize,
+    rowCount,
+    columnCount,
+    softminRows: (h, epsilon) =>
+      tf.tidy(() => tf.mul(logSumExpRows(cost, h, 1 / epsilon), -epsilon) as tf.Tensor2D),
+    softminColumns: (h, epsilon) =>
+      tf.tidy(() => tf.mul(logSumExpRows(transposed, h, 1 / epsilon), -epsilon) as tf.Tensor2D),
+    envelopeValue: (a, b, f, g, epsilon) => {
+      const node = customOperation(([c, wa, wb, fa, gb], save) => {
+        save([c, wa, wb, fa, gb]);
+        return {
+          value: tf.add(tf.sum(tf.mul(wa, fa), 1), tf.sum(tf.mul(wb, gb), 1)),
+          gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+            const [sc, sa, sb, sf, sg] = saved as [
+              tf.Tensor3D,
+              tf.Tensor2D,
+              tf.Tensor2D,
+              tf.Tensor2D,
+              tf.Tensor2D,
+            ];
+            const plan = transportPlan(sc, logWeights(sa), logWeights(sb), sf, sg, epsilon);
+            const upstream = tf.expandDims(dy, 1);
+            return [
+              tf.mul(plan, tf.expandDims(upstream, 2)),
+              tf.mul(sf, upstream),
+              tf.mul(sg, upstream),
+              tf.zerosLike(sf),
+              tf.zerosLike(sg),
+            ];
+          },
+        };
+      });
+      return node(cost, a, b, f, g) as tf.Tensor1D;
+    },
+    sharpValue: (logA, logB, f, g, epsilon) =>
+      tf.tidy(
+        () => tf.sum(tf.mul(transportPlan(cost, logA, logB, f, g, epsilon), cost), [1, 2]) as tf.Tensor1D,
+      ),
+    plan: (logA, logB, f, g, epsilon) => tf.tidy(() => transportPlan(cost, logA, logB, f, g, epsilon)),
+    statistics: (a, b) =>
+      withoutGradient([cost, a, b], () =>
+        tf.tidy(() => {
+          const weighted = tf.mul(tf.mul(cost, tf.expandDims(a, 2)), tf.expandDims(b, 1));
+          return tf.stack([tf.mean(tf.sum(weighted, [1, 2])), tf.max(cost)]) as tf.Tensor1D;
+        }),
+      ),
+  };
+}

@@ -1,0 +1,136 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TransportGeometry } from './geometry.js';
+import { withoutGradient } from './no-gradient.js';
+
+/**
+ * One entropic transport problem to solve. `'pair'`: alternating updates of `f` (rows) then `g` (columns).
+ * `'self'`: a symmetric problem (same points and weights on both sides) with the single averaged potential
+ * `f <- (f + softmin(f)) / 2`; its `g` is `f`.
+ */
+export interface TransportProblem {
+  readonly kind: 'pair' | 'self';
+  readonly geometry: TransportGeometry;
+  readonly logA: tf.Tensor2D;
+  readonly logB: tf.Tensor2D;
+}
+
+/** Dual potentials of a solved problem, `f` `[B, n]` and `g` `[B, m]`. */
+export interface DualPotentials {
+  readonly f: tf.Tensor2D;
+  readonly g: tf.Tensor2D;
+}
+
+/** The iteration schedule. */
+export interface SolverSchedule {
+  /** Final (target) epsilon. */
+  readonly epsilon: number;
+  /** Maximum number of iterations. */
+  readonly iterations: number;
+  /** First epsilon of a geometric annealing schedule, or `undefined` for a constant epsilon. */
+  readonly annealingStart: number | undefined;
+  readonly annealingFactor: number;
+  /** L1 marginal error at which to stop; 0 runs every iteration. */
+  readonly tolerance: number;
+  readonly convergenceCheckInterval: number;
+}
+
+/**
+ * Epsilon at iteration `t` (0-based): `max(epsilon, start * factor^t)`, and exactly `epsilon` on the last
+ * scheduled iteration so the returned potentials always belong to the target problem.
+ */
+export function epsilonAt(schedule: SolverSchedule, t: number): number {
+  const { annealingStart, annealingFactor, epsilon, iterations } = schedule;
+  if (annealingStart === undefined || t >= iterations - 1) return epsilon;
+  return Math.max(epsilon, annealingStart * annealingFactor ** t);
+}
+
+function shift(logWeights: tf.Tensor2D, potential: tf.Tensor2D, epsilon: number): tf.Tensor2D {
+  return tf.add(logWeights, tf.div(potential, epsilon));
+}
+
+function step(
+  problem: TransportProblem,
+  state: DualPotentials,
+  epsilon: number,
+  first: boolean,
+): DualPotentials {
+  const { geometry, logA, logB, kind } = problem;
+  if (kind === 'self') {
+    const update = geometry.softminRows(shift(logA, state.f, epsilon), epsilon);
+    const f = first ? update : (tf.mul(tf.add(state.f, update), 0.5) as tf.Tensor2D);
+    return { f, g: f };
+  }
+  const f = geometry.softminRows(shift(logB, state.g, epsilon), epsilon);
+  const g = geometry.softminColumns(shift(logA, f, epsilon), epsilon);
+  return { f, g };
+}
+
+/** L1 row-marginal error `sum_i a_i |1 - exp((f_i - softmin(g)_i) / epsilon)|`, max over the batch. */
+function marginalError(problem: TransportProblem, state: DualPotentials, epsilon: number): tf.Scalar {
+  const { geometry, logA, logB } = problem;
+  const next = geometry.softminRows(shift(logB, state.g, epsilon), epsilon);
+  const ratio = tf.exp(tf.div(tf.sub(state.f, next), epsilon));
+  return tf.max(tf.sum(tf.mul(tf.exp(logA), tf.abs(tf.sub(1, ratio))), 1));
+}
+
+function converged(
+  problems: readonly TransportProblem[],
+  states: DualPotentials[],
+  epsilon: number,
+  tolerance: number,
+) {
+  const inputs = [...problems.flatMap((p) => [p.logA, p.logB]), ...states.flatMap((s) => [s.f, s.g])];
+  const error = withoutGradient(inputs, () =>
+    tf.tidy(() => tf.max(tf.stack(problems.map((problem, i) => marginalError(problem, states[i], epsilon))))),
+  );
+  const value = error.dataSync()[0];
+  error.dispose();
+  return value <= tolerance;
+}
+
+/**
+ * Runs the Sinkhorn iterations of several problems side by side (one convergence check covers all).
+ *
+ * @param problems - The problems.
+ * @param schedule - Epsilon schedule, iteration cap and tolerance.
+ * @returns The potentials of each problem and the number of iterations run; the caller disposes the tensors.
+ */
+export function solveTransport(
+  problems: readonly TransportProblem[],
+  schedule: SolverSchedule,
+): { potentials: DualPotentials[]; iterations: number } {
+  let states: DualPotentials[] = problems.map((problem) => {
+    const [batch, n, m] = [
+      problem.geometry.batchSize,
+      problem.geometry.rowCount,
+      problem.geometry.columnCount,
+    ];
+    const f = tf.zeros([batch, n]) as tf.Tensor2D;
+    return { f, g: problem.kind === 'self' ? f : (tf.zeros([batch, m]) as tf.Tensor2D) };
+  });
+  let t = 0;
+  while (t < schedule.iterations) {
+    const epsilon = epsilonAt(schedule, t);
+    const previous = states;
+    states = problems.map((problem, i) => {
+      const [f, g] = tf.tidy(() => {
+        const next = step(problem, previous[i], epsilon, t === 0);
+        return [next.f, next.g];
+      });
+      return { f, g } as DualPotentials;
+    });
+    tf.dispose(previous.flatMap((s) => (s.f === s.g ? [s.f] : [s.f, s.g])));
+    t += 1;
+    const checkDue = t % schedule.convergenceCheckInterval === 0 && t < schedule.iterations;
+    const atTarget = epsilonAt(schedule, t - 1) === schedule.epsilon;
+    if (
+      schedule.tolerance > 0 &&
+      checkDue &&
+      atTarget &&
+      converged(problems, states, epsilon, schedule.tolerance)
+    ) {
+      break;
+    }
+  }
+  return { potentials: states, iterations: t };
+}

@@ -1,0 +1,209 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ResolvedSinkhornOptions } from '../options.js';
+import { createBlockwiseGeometry } from './blockwise-geometry.js';
+import { type CostKernel, createCostKernel } from './cost.js';
+import { createDenseGeometry } from './dense-geometry.js';
+import type { TransportGeometry } from './geometry.js';
+import { packColumns, withoutGradient } from './no-gradient.js';
+import {
+  type BatchedInputs,
+  checkValidationFigures,
+  identicalMeasures,
+  validationFigures,
+} from './prepare.js';
+import { type DualPotentials, solveTransport, type TransportProblem } from './solver.js';
+import { logWeights } from './weights.js';
+
+/** A solved term `W(rows, columns)`: its problem, potentials and weights. */
+export interface SolvedTerm {
+  readonly problem: TransportProblem;
+  readonly potentials: DualPotentials;
+  readonly a: tf.Tensor2D;
+  readonly b: tf.Tensor2D;
+}
+
+/** Everything {@link solveTerms} produced, inside the caller's `tf.tidy`. */
+export interface SolvedTerms {
+  readonly terms: SolvedTerm[];
+  /** Effective epsilon, in units of the normalised cost. */
+  readonly epsilon: number;
+  /** Factor applied to the raw cost. */
+  readonly costMultiplier: number;
+  readonly iterations: number;
+  /**
+   * Per batch element: whether x and y are the same measure (only detected for the divergence with symmetric
+   * self terms). When any is, `terms[3]` and `terms[4]` are the self terms solved with alternating updates.
+   */
+  readonly identical: boolean[];
+}
+
+/** Which terms to solve: `[rows, columns, weights of rows, weights of columns, is a self term]`. */
+type TermSpec = readonly [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, boolean];
+
+function createGeometry(
+  kernel: CostKernel,
+  spec: TermSpec,
+  options: ResolvedSinkhornOptions,
+  symmetric: boolean,
+) {
+  const [rows, columns] = spec;
+  const entries = rows.shape[0] * rows.shape[1] * columns.shape[1];
+  const dense =
+    options.strategy === 'dense' || (options.strategy === 'auto' && entries <= options.denseLimit);
+  return dense
+    ? createDenseGeometry(kernel.evaluate(rows, columns), symmetric)
+    : createBlockwiseGeometry(kernel, rows, columns, options.blockSize);
+}
+
+/** Reads back validation figures, identity flags and cost statistics with a single device read. */
+function inspect(
+  caller: string,
+  inputs: BatchedInputs,
+  rawGeometry: TransportGeometry | undefined,
+  options: ResolvedSinkhornOptions,
+  detectIdentity: boolean,
+) {
+  const batch = inputs.x.shape[0];
+  const tensors = [inputs.x, inputs.y, inputs.a, inputs.b];
+  const figures = withoutGradient(tensors, () =>
+    tf.tidy(() => {
+      const parts: tf.Tensor1D[] = [];
+      parts.push(options.validateInputs ? validationFigures(inputs) : (tf.zeros([4]) as tf.Tensor1D));
+      parts.push(detectIdentity ? identicalMeasures(inputs) : (tf.zeros([batch]) as tf.Tensor1D));
+      parts.push(rawGeometry ? rawGeometry.statistics(inputs.a, inputs.b) : (tf.ones([2]) as tf.Tensor1D));
+      return tf.concat(parts);
+    }),
+  );
+  const values = figures.dataSync();
+  figures.dispose();
+  if (options.validateInputs) checkValidationFigures(caller, values.subarray(0, 4));
+  const identical = Array.from(values.subarray(4, 4 + batch), (flag) => flag === 1);
+  const [mean, max] = [values[4 + batch], values[5 + batch]];
+  return { identical, mean, max };
+}
+
+function scaleOrOne(value: number): number {
+  return Number.isFinite(value) && value > 0 ? value : 1;
+}
+
+/**
+ * Validates, normalises and solves the requested terms; call inside a `tf.tidy`.
+ *
+ * @param caller - Public function name for error messages.
+ * @param inputs - Batched inputs.
+ * @param options - Resolved options.
+ * @param withSelfTerms - Also solve `W(x, x)` and `W(y, y)` (the divergence).
+ * @returns The solved terms (cross term first).
+ */
+export function solveTerms(
+  caller: string,
+  inputs: BatchedInputs,
+  options: ResolvedSinkhornOptions,
+  withSelfTerms: boolean,
+): SolvedTerms {
+  const { x, y, a, b } = inputs;
+  const dimension = x.shape[2];
+  const baseMultiplier = options.costNormalization === 'dimension' ? 1 / dimension : 1;
+  const baseKernel = createCostKernel(options.cost, baseMultiplier, caller);
+  const needsStatistics =
+    options.costNormalization === 'mean' ||
+    options.costNormalization === 'max' ||
+    options.relativeEpsilon ||
+    (options.epsilonAnnealing && options.annealingStart === undefined);
+  const rawGeometry = needsStatistics
+    ? createGeometry(baseKernel, [x, y, a, b, false], options, false)
+    : undefined;
+  const detectIdentity = withSelfTerms && options.selfTermUpdate === 'symmetric';
+  const { identical, mean, max } = inspect(caller, inputs, rawGeometry, options, detectIdentity);
+
+  let normaliser = 1;
+  if (options.costNormalization === 'mean') normaliser = scaleOrOne(mean);
+  if (options.costNormalization === 'max') normaliser = scaleOrOne(max);
+  const costMultiplier = baseMultiplier / normaliser;
+  const epsilon = options.relativeEpsilon ? options.epsilon * scaleOrOne(mean / normaliser) : options.epsilon;
+  const annealingStart = options.epsilonAnnealing
+    ? (options.annealingStart ?? Math.max(epsilon, scaleOrOne(max / normaliser)))
+    : undefined;
+  const kernel = normaliser === 1 ? baseKernel : createCostKernel(options.cost, costMultiplier, caller);
+
+  const symmetricSelf = options.selfTermUpdate === 'symmetric';
+  const specs: TermSpec[] = [[x, y, a, b, false]];
+  if (withSelfTerms) specs.push([x, x, a, a, true], [y, y, b, b, true]);
+  const problems: TransportProblem[] = specs.map((spec, i) => ({
+    kind: spec[4] && symmetricSelf ? 'self' : 'pair',
+    geometry:
+      i === 0 && rawGeometry && normaliser === 1
+        ? rawGeometry
+        : createGeometry(kernel, spec, options, spec[4] && symmetricSelf),
+    logA: logWeights(spec[2]),
+    logB: logWeights(spec[3]),
+  }));
+  const weightPairs: [tf.Tensor2D, tf.Tensor2D][] = specs.map((spec) => [spec[2], spec[3]]);
+  if (identical.some((flag) => flag)) {
+    // Same measure on both sides: the self terms are also solved with the alternating updates of the cross
+    // term (fresh geometries, same code path), so all three terms agree bit for bit and S = 0 exactly.
+    for (const spec of specs.slice(1)) {
+      problems.push({
+        kind: 'pair',
+        geometry: createGeometry(kernel, spec, options, false),
+        logA: logWeights(spec[2]),
+        logB: logWeights(spec[3]),
+      });
+      weightPairs.push([spec[2], spec[3]]);
+    }
+  }
+
+  const schedule = {
+    epsilon,
+    iterations: options.iterations,
+    annealingStart,
+    annealingFactor: options.annealingFactor,
+    tolerance: options.tolerance,
+    convergenceCheckInterval: options.convergenceCheckInterval,
+  };
+  let solved: { potentials: DualPotentials[]; iterations: number };
+  if (options.gradient === 'unrolled') {
+    solved = solveTransport(problems, schedule);
+  } else {
+    let iterations = 0;
+    let unpack: (packed: tf.Tensor2D) => tf.Tensor2D[] = () => [];
+    const packed = withoutGradient([x, y, a, b], () => {
+      const result = solveTransport(problems, schedule);
+      iterations = result.iterations;
+      const pack = packColumns(result.potentials.flatMap((p) => [p.f, p.g]));
+      unpack = pack.unpack;
+      return pack.packed;
+    });
+    const flat = unpack(packed);
+    solved = { potentials: problems.map((_, i) => ({ f: flat[2 * i], g: flat[2 * i + 1] })), iterations };
+  }
+  const terms = problems.map((problem, i) => ({
+    problem,
+    potentials: solved.potentials[i],
+    a: weightPairs[i][0],
+    b: weightPairs[i][1],
+  }));
+  return { terms, epsilon, costMultiplier, iterations: solved.iterations, identical };
+}
+
+/**
+ * The value of one solved term, `[B]`, in units of the normalised cost.
+ *
+ * @param term - A solved term.
+ * @param solved - The solve it belongs to.
+ * @param options - Resolved options (readout and gradient mode).
+ * @returns `<a, f> + <b, g>` or `<P, C>`; differentiable as the gradient mode says.
+ */
+export function termValue(
+  term: SolvedTerm,
+  solved: SolvedTerms,
+  options: ResolvedSinkhornOptions,
+): tf.Tensor1D {
+  const { problem, potentials, a, b } = term;
+  const { f, g } = potentials;
+  if (options.readout === 'sharp') {
+    return problem.geometry.sharpValue(problem.logA, problem.logB, f, g, solved.epsilon);
+  }
+  if (options.gradient === 'envelope') return problem.geometry.envelopeValue(a, b, f, g, solved.epsilon);
+  return tf.add(tf.sum(tf.mul(a, f), 1), tf.sum(tf.mul(b, g), 1)) as tf.Tensor1D;
+}
