@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveCrs, writeRaster } from '@siran/geo-io';
+import {
+  createSiranModel,
+  disposeSiranModel,
+  loadSiranModel,
+  predictScene,
+  type SiranModel,
+} from '@siran/siran-model';
+import ndarray from 'ndarray';
+import type { BenchCase } from '../harness.js';
+
+/** Scene sizes (pixels per side) timed by default; 4096 joins with SIRAN_BENCH_HEAVY=1. */
+const SIZES = process.env.SIRAN_BENCH_HEAVY === '1' ? [1024, 2048, 4096] : [1024, 2048];
+
+interface PredictContext {
+  readonly directory: string;
+  readonly model: SiranModel;
+  readonly coarse: string;
+  readonly guide: string;
+}
+
+const shippedWeights = fileURLToPath(
+  new URL('../../../../packages/siran-model/weights/demo', import.meta.url),
+);
+
+/** Writes a synthetic scene: a 1 m three-band guide of `size` px and a 8 m coarse DEM over it. */
+async function writeScene(directory: string, size: number): Promise<{ coarse: string; guide: string }> {
+  const crs = resolveCrs('EPSG:32631');
+  const guide = new Float32Array(3 * size * size);
+  for (let i = 0; i < size * size; i++) {
+    const row = Math.floor(i / size);
+    const column = i % size;
+    guide[i] = 100 + 40 * Math.sin(column / 17) * Math.cos(row / 23);
+    guide[size * size + i] = 80 + 30 * Math.cos(column / 11);
+    guide[2 * size * size + i] = 60 + ((row * 7 + column) % 13);
+  }
+  const coarseSize = size / 8;
+  const coarse = new Float32Array(coarseSize * coarseSize);
+  for (let row = 0; row < coarseSize; row++) {
+    for (let column = 0; column < coarseSize; column++)
+      coarse[row * coarseSize + column] = 500 + 40 * Math.sin(row / 9) + 25 * Math.cos(column / 7);
+  }
+  const paths = {
+    coarse: path.join(directory, `coarse-${size}.tif`),
+    guide: path.join(directory, `guide-${size}.tif`),
+  };
+  await writeRaster(
+    paths.guide,
+    { data: ndarray(guide, [3, size, size]), transform: [500000, 1, 0, 4800000, 0, -1], crs, nodata: null },
+    { compression: 'deflate', tileSize: 256 },
+  );
+  await writeRaster(paths.coarse, {
+    data: ndarray(coarse, [1, coarseSize, coarseSize]),
+    transform: [500000, 8, 0, 4800000, 0, -8],
+    crs,
+    nodata: null,
+  });
+  return paths;
+}
+
+/**
+ * `siran predict` throughput: a whole synthetic scene (1024^2, 2048^2, optionally 4096^2) through the shipped demo
+ * model (`cpu` preset) in 128 px tiles overlapping by 32 px, from GeoTIFFs to a GeoTIFF.
+ *
+ * @param backend - Name of the active backend, used in the case names.
+ * @returns One case per scene size; `params.megapixels` gives the size for a throughput in megapixels per second.
+ */
+export function createCases(backend: string): BenchCase<PredictContext>[] {
+  return SIZES.map((size) => ({
+    name: `predict/${size}x${size}/${backend}`,
+    params: { backend, megapixels: (size * size) / 1e6, tile: 128, overlap: 32 },
+    async setup() {
+      const directory = mkdtempSync(path.join(tmpdir(), 'siran-bench-predict-'));
+      const model = await loadSiranModel(shippedWeights).then(
+        (loaded) => loaded.model,
+        () => createSiranModel('cpu'),
+      );
+      return { directory, model, ...(await writeScene(directory, size)) };
+    },
+    async run({ directory, model, coarse, guide }) {
+      await predictScene(model, coarse, guide, path.join(directory, 'out.tif'), { tile: 128, overlap: 32 });
+    },
+    teardown({ directory, model }) {
+      disposeSiranModel(model);
+      rmSync(directory, { recursive: true, force: true });
+    },
+  }));
+}
