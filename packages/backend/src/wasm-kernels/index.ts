@@ -1,4 +1,12 @@
-import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import {
+  BatchMatMul,
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  registerKernel,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
+import { createBatchMatMulConfig } from './batch-matmul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
@@ -40,9 +48,13 @@ export const WASM_TRAINING_KERNELS: readonly string[] = MISSING_KERNEL_CONFIGS.m
  * const kept = registerWasmTrainingKernels({ replaceSlowKernels: false }); // leaves these alone
  * ```
  */
-export const WASM_REPLACEMENT_KERNELS: readonly string[] = REPLACEMENT_KERNEL_CONFIGS.map(
-  (config) => config.kernelName,
-);
+export const WASM_REPLACEMENT_KERNELS: readonly string[] = [
+  ...REPLACEMENT_KERNEL_CONFIGS.map((config) => config.kernelName),
+  BatchMatMul,
+];
+
+/** `BatchMatMul` kernels made by this module, so that a second registration does not wrap one in another. */
+const OWN_BATCH_MATMULS = new WeakSet<KernelFunc>();
 
 /**
  * Options for {@link registerWasmTrainingKernels}.
@@ -54,8 +66,9 @@ export const WASM_REPLACEMENT_KERNELS: readonly string[] = REPLACEMENT_KERNEL_CO
  */
 export interface WasmTrainingKernelOptions {
   /**
-   * Also replace the shipped kernels of {@link WASM_REPLACEMENT_KERNELS} (the input gradient of
-   * `conv2d`, a direct loop about ten times slower than the forward convolution).
+   * Also replace the shipped kernels of {@link WASM_REPLACEMENT_KERNELS}: the input gradient of `conv2d` (a
+   * direct loop about ten times slower than the forward convolution) and `BatchMatMul` (about ten times slower
+   * on batches and transposed operands than on one plain product).
    */
   readonly replaceSlowKernels?: boolean;
 }
@@ -122,6 +135,14 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
         registerKernel(config);
         registered.push(config.kernelName);
       }
+    }
+    const shippedMatMul = getKernel(BatchMatMul, WASM_BACKEND_NAME);
+    if (shippedMatMul !== undefined && !OWN_BATCH_MATMULS.has(shippedMatMul.kernelFunc)) {
+      const config = createBatchMatMulConfig(shippedMatMul);
+      OWN_BATCH_MATMULS.add(config.kernelFunc);
+      unregisterKernel(BatchMatMul, WASM_BACKEND_NAME);
+      registerKernel(config);
+      registered.push(BatchMatMul);
     }
   }
   return registered;
