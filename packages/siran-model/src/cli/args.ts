@@ -5,7 +5,7 @@ export interface OptionSpec {
   readonly type: 'string' | 'boolean';
   readonly description: string;
   readonly default?: string | boolean;
-  readonly placeholder?: string;
+  readonly valueName?: string;
 }
 
 /** A subcommand: its synopsis, options and action. */
@@ -36,7 +36,7 @@ export class UsageError extends Error {
  */
 export function commandHelp(command: Command): string {
   const rows = Object.entries(command.options).map(([name, spec]) => {
-    const flag = spec.type === 'boolean' ? `--${name}` : `--${name} ${spec.placeholder ?? 'VALUE'}`;
+    const flag = spec.type === 'boolean' ? `--${name}` : `--${name} ${spec.valueName ?? 'VALUE'}`;
     const fallback =
       spec.default === undefined || spec.default === false ? '' : ` (default: ${spec.default})`;
     return `  ${flag.padEnd(30)} ${spec.description}${fallback}`;

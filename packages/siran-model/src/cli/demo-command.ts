@@ -23,7 +23,7 @@ export const demoCommand: Command = {
   options: {
     out: {
       type: 'string',
-      placeholder: 'DIR',
+      valueName: 'DIR',
       default: 'siran-demo',
       description: 'output directory (dataset, run, report)',
     },
@@ -31,14 +31,14 @@ export const demoCommand: Command = {
       type: 'boolean',
       description: 'train the cpu configuration here instead of loading the shipped weights',
     },
-    steps: { type: 'string', placeholder: 'N', default: '600', description: 'training steps with --train' },
+    steps: { type: 'string', valueName: 'N', default: '600', description: 'training steps with --train' },
     config: {
       type: 'string',
-      placeholder: 'NAME',
+      valueName: 'NAME',
       default: 'cpu',
       description: 'preset trained with --train',
     },
-    backend: { type: 'string', placeholder: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
+    backend: { type: 'string', valueName: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
   },
   async run(values) {
     const out = String(values.out);

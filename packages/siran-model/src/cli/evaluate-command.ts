@@ -20,14 +20,14 @@ export const evaluateCommand: Command = {
   options: {
     model: {
       type: 'string',
-      placeholder: 'DIR',
+      valueName: 'DIR',
       description: 'model directory or run directory (default: the weights shipped with the package)',
     },
-    data: { type: 'string', placeholder: 'DIR', description: 'dataset directory' },
-    split: { type: 'string', placeholder: 'NAME', default: 'test', description: 'train, validation or test' },
-    out: { type: 'string', placeholder: 'DIR', description: 'report directory' },
-    figures: { type: 'string', placeholder: 'N', default: '4', description: 'example patches drawn' },
-    backend: { type: 'string', placeholder: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
+    data: { type: 'string', valueName: 'DIR', description: 'dataset directory' },
+    split: { type: 'string', valueName: 'NAME', default: 'test', description: 'train, validation or test' },
+    out: { type: 'string', valueName: 'DIR', description: 'report directory' },
+    figures: { type: 'string', valueName: 'N', default: '4', description: 'example patches drawn' },
+    backend: { type: 'string', valueName: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
   },
   async run(values) {
     const data = requiredString(values, 'data');

@@ -17,30 +17,30 @@ export const predictCommand: Command = {
   options: {
     model: {
       type: 'string',
-      placeholder: 'DIR',
+      valueName: 'DIR',
       description: 'model directory or run directory (default: the weights shipped with the package)',
     },
     coarse: {
       type: 'string',
-      placeholder: 'FILE',
+      valueName: 'FILE',
       description: 'coarse DEM GeoTIFF (metres), any CRS overlapping the guide',
     },
     guide: {
       type: 'string',
-      placeholder: 'FILE',
+      valueName: 'FILE',
       description: 'guide image (GeoTIFF, or PNG/JPEG with a world file and --guide-crs)',
     },
     'guide-bands': {
       type: 'string',
-      placeholder: 'NIR,R,G',
+      valueName: 'NIR,R,G',
       default: '1,2,3',
       description: '1-based guide bands for NIR, red and green',
     },
-    'guide-crs': { type: 'string', placeholder: 'CRS', description: 'CRS of a guide without one' },
-    out: { type: 'string', placeholder: 'FILE', description: 'output GeoTIFF' },
-    tile: { type: 'string', placeholder: 'PIXELS', default: '128', description: 'tile size' },
-    overlap: { type: 'string', placeholder: 'PIXELS', default: '32', description: 'overlap between tiles' },
-    backend: { type: 'string', placeholder: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
+    'guide-crs': { type: 'string', valueName: 'CRS', description: 'CRS of a guide without one' },
+    out: { type: 'string', valueName: 'FILE', description: 'output GeoTIFF' },
+    tile: { type: 'string', valueName: 'PIXELS', default: '128', description: 'tile size' },
+    overlap: { type: 'string', valueName: 'PIXELS', default: '32', description: 'overlap between tiles' },
+    backend: { type: 'string', valueName: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
   },
   async run(values) {
     const coarse = requiredString(values, 'coarse');
