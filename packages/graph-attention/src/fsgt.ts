@@ -3,6 +3,7 @@ import { initializers, type LayerVariable, layers } from '@tensorflow/tfjs-layer
 import type { CutoffPolicy } from './cutoff-policy.js';
 import { fsgtForward } from './internal/fsgt-forward.js';
 import { checkFeatureShape, type LayerArgs } from './internal/layer-checks.js';
+import { definedOptions, windowedLayerConfig } from './internal/layer-config.js';
 import type { AdjacencyActivation } from './normalized-laplacian.js';
 import type { EigenGradient } from './symmetric-eigen.js';
 import { resolveWindowSize, type WindowSize } from './window-partition.js';
@@ -74,7 +75,7 @@ export class Fsgt extends layers.Layer {
    */
   constructor(options: FsgtOptions & LayerArgs = {}) {
     super(options);
-    this.options = { ...DEFAULT_FSGT_OPTIONS, ...stripUndefined(options) };
+    this.options = { ...DEFAULT_FSGT_OPTIONS, ...definedOptions(options) };
     resolveWindowSize(this.options.windowSize, 'Fsgt');
     if (!Number.isInteger(this.options.numHeads) || this.options.numHeads < 1) {
       throw new RangeError(`Fsgt: numHeads must be a positive integer, got ${this.options.numHeads}`);
@@ -126,18 +127,8 @@ export class Fsgt extends layers.Layer {
 
   /** Serialisable configuration (options plus base layer config). */
   override getConfig(): tf.serialization.ConfigDict {
-    const { seed, windowSize, ...rest } = this.options;
-    const config: tf.serialization.ConfigDict = {
-      ...rest,
-      windowSize: typeof windowSize === 'number' ? windowSize : [...windowSize],
-    };
-    if (seed !== undefined) config.seed = seed;
-    return { ...super.getConfig(), ...config };
+    return { ...super.getConfig(), ...windowedLayerConfig(this.options) };
   }
 }
 
 tf.serialization.registerClass(Fsgt);
-
-function stripUndefined<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
-}

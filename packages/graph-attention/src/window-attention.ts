@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, layers } from '@tensorflow/tfjs-layers';
 import { checkFeatureShape, type LayerArgs } from './internal/layer-checks.js';
+import { definedOptions, windowedLayerConfig } from './internal/layer-config.js';
 import { windowAttentionForward } from './internal/window-attention-forward.js';
 import { resolveWindowSize, type WindowSize } from './window-partition.js';
 
@@ -57,8 +58,7 @@ export class WindowAttention extends layers.Layer {
    */
   constructor(options: WindowAttentionOptions & LayerArgs = {}) {
     super(options);
-    const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-    this.options = { ...DEFAULT_WINDOW_ATTENTION_OPTIONS, ...defined };
+    this.options = { ...DEFAULT_WINDOW_ATTENTION_OPTIONS, ...definedOptions(options) };
     const [windowHeight, windowWidth] = resolveWindowSize(this.options.windowSize, 'WindowAttention');
     const { numHeads, shift } = this.options;
     if (!Number.isInteger(numHeads) || numHeads < 1) {
@@ -132,13 +132,7 @@ export class WindowAttention extends layers.Layer {
 
   /** Serialisable configuration (options plus base layer config). */
   override getConfig(): tf.serialization.ConfigDict {
-    const { seed, windowSize, ...rest } = this.options;
-    const config: tf.serialization.ConfigDict = {
-      ...rest,
-      windowSize: typeof windowSize === 'number' ? windowSize : [...windowSize],
-    };
-    if (seed !== undefined) config.seed = seed;
-    return { ...super.getConfig(), ...config };
+    return { ...super.getConfig(), ...windowedLayerConfig(this.options) };
   }
 }
 
