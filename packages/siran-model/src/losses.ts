@@ -62,6 +62,8 @@ export function generatorLoss(
         epsilon: config.sinkhornEpsilon,
         iterations: config.sinkhornIterations,
         costNormalization: 'dimension',
+        // epsilon is absolute on that per-pixel cost, as in the papers (not scaled by the mean cost).
+        relativeEpsilon: false,
         // Non-finite values make the loss non-finite, and the training step refuses the update.
         validateInputs: false,
       }) as tf.Scalar;
