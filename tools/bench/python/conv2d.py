@@ -5,10 +5,9 @@ the environment (OMP_NUM_THREADS / torch defaults); it is reported in params.
 """
 import argparse
 import json
-import statistics
-import time
 
 import torch
+from bench_timing import result, timed
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--repeats", type=int, default=5)
@@ -30,19 +29,8 @@ def forward_backward():
     gx, gw = torch.autograd.grad(loss, [xg, w])
 
 
-def timed(fn):
-    fn()
-    samples = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
 params = {"backend": "pytorch-cpu", "threads": torch.get_num_threads(), "torch": torch.__version__}
 rows = []
 for name, fn in [("conv2d/forward/pytorch", forward), ("conv2d/forward+backward/pytorch", forward_backward)]:
-    s = timed(fn)
-    rows.append({"name": name, "params": params, "medianMs": statistics.median(s), "minMs": min(s), "maxMs": max(s), "repeats": len(s)})
+    rows.append(result(name, params, timed(fn, args.repeats)))
 print(json.dumps(rows))

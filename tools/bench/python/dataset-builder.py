@@ -10,12 +10,12 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import tempfile
 import time
 
 import numpy as np
 import torch
+from bench_timing import result
 from scipy.ndimage import gaussian_filter
 
 parser = argparse.ArgumentParser()
@@ -77,7 +77,7 @@ for side in (int(s) for s in args.sides.split(",")):
             start = time.perf_counter()
             kept = build(side, directory)
             samples.append((time.perf_counter() - start) * 1000)
-    rows.append({"name": f"dataset-builder/build/{side}x{side}/python", "params": {**params_base, "megapixels": round(side * side / 1e6, 1), "patches": kept},
-                 "medianMs": statistics.median(samples), "minMs": min(samples), "maxMs": max(samples), "repeats": len(samples),
-                 "rssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+    params = {**params_base, "megapixels": round(side * side / 1e6, 1), "patches": kept}
+    rows.append(result(f"dataset-builder/build/{side}x{side}/python", params, samples,
+                       rssMiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 print(json.dumps(rows))

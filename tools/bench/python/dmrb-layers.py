@@ -8,41 +8,14 @@ default thread count. Prints a JSON list of results in the shape the siran-bench
 """
 import argparse
 import json
-import statistics
-import time
 
 import torch
-from torch import nn
+from bench_timing import result, timed
+from siran_blocks import Dmrb
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--repeats", type=int, default=5)
 args = parser.parse_args()
-
-
-class ResidualConvBlock(nn.Module):
-    def __init__(self, channels):
-        super().__init__()
-        self.first = nn.Conv2d(channels, channels, 3, padding=1)
-        self.second = nn.Conv2d(channels, channels, 3, padding=1)
-
-    def forward(self, x):
-        return x + self.second(nn.functional.leaky_relu(self.first(x), 0.2))
-
-
-class Dmrb(nn.Module):
-    def __init__(self, channels, block_count=3, residual_scale=0.2):
-        super().__init__()
-        self.blocks = nn.ModuleList(ResidualConvBlock(channels) for _ in range(block_count))
-        self.transitions = nn.ModuleList(nn.Conv2d((i + 1) * channels, channels, 1) for i in range(1, block_count))
-        self.fusion = nn.Conv2d((block_count + 1) * channels, channels, 1)
-        self.residual_scale = residual_scale
-
-    def forward(self, x):
-        features = [x]
-        for index, block in enumerate(self.blocks):
-            inp = x if index == 0 else self.transitions[index - 1](torch.cat(features, 1))
-            features.append(block(inp))
-        return x + self.residual_scale * self.fusion(torch.cat(features, 1))
 
 
 torch.manual_seed(0)
@@ -61,29 +34,11 @@ def forward_backward():
     torch.autograd.grad(loss, parameters)
 
 
-def timed(fn):
-    fn()
-    samples = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
 default_threads = torch.get_num_threads()
 rows = []
 for threads in sorted({1, default_threads}):
     torch.set_num_threads(threads)
     params = {"backend": "pytorch-cpu", "threads": threads, "torch": torch.__version__, "shape": "2x128x128x64"}
     for name, fn in [("forward", forward), ("forward+backward", forward_backward)]:
-        s = timed(fn)
-        rows.append({
-            "name": f"dmrb/{name}/pytorch-{threads}t",
-            "params": params,
-            "medianMs": statistics.median(s),
-            "minMs": min(s),
-            "maxMs": max(s),
-            "repeats": len(s),
-        })
+        rows.append(result(f"dmrb/{name}/pytorch-{threads}t", params, timed(fn, args.repeats)))
 print(json.dumps(rows))

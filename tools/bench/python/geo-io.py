@@ -10,10 +10,10 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import sys
 import tempfile
-import time
+
+from bench_timing import result, timed
 
 try:
     import numpy as np
@@ -56,16 +56,9 @@ def read(path, window=None):
     return array
 
 
-def timed(name, params, function):
-    function()
-    times = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"name": name, "params": params, "medianMs": statistics.median(times), "minMs": min(times),
-            "maxMs": max(times), "repeats": args.repeats, "rssMiB": rss}
+def measured(name, params, function):
+    samples = timed(function, args.repeats)
+    return result(name, params, samples, rssMiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 params = {"MiB": size * size * 4 / 2**20, "size": f"{size}x{size}"}
@@ -73,13 +66,13 @@ results = []
 gdal.SetCacheMax(64 * 2**20)
 for layout, options in LAYOUTS.items():
     path = os.path.join(directory, f"{layout}.tif")
-    results.append(timed(f"gdal-python/write/{layout}", params, lambda: write(path, options)))
+    results.append(measured(f"gdal-python/write/{layout}", params, lambda: write(path, options)))
 for layout in LAYOUTS:
     path = os.path.join(directory, f"{layout}.tif")
-    results.append(timed(f"gdal-python/read/{layout}", params, lambda: read(path)))
+    results.append(measured(f"gdal-python/read/{layout}", params, lambda: read(path)))
 for layout in LAYOUTS:
     path = os.path.join(directory, f"{layout}.tif")
-    results.append(timed(f"gdal-python/read-window-512/{layout}", {"window": 512}, lambda: read(path, (1800, 1800, 512, 512))))
+    results.append(measured(f"gdal-python/read-window-512/{layout}", {"window": 512}, lambda: read(path, (1800, 1800, 512, 512))))
 for name in os.listdir(directory):
     os.remove(os.path.join(directory, name))
 os.rmdir(directory)

@@ -10,9 +10,9 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import sys
-import time
+
+from bench_timing import result, timed
 
 try:
     import numpy as np
@@ -68,25 +68,9 @@ def evaluate():
     _ = np.nanmean(np.minimum(aspect_error, 360 - aspect_error))
 
 
-def timed(fn):
-    fn()
-    samples = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
 rows = []
 for name, fn in [("evaluate", evaluate), ("ssim", ssim_only)]:
-    samples = timed(fn)
-    rows.append({
-        "name": f"metrics/{name}/skimage-numpy",
-        "params": {"size": f"{size}x{size}", "peakRssMiB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)},
-        "medianMs": statistics.median(samples),
-        "minMs": min(samples),
-        "maxMs": max(samples),
-        "repeats": len(samples),
-    })
+    samples = timed(fn, args.repeats)
+    peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    rows.append(result(f"metrics/{name}/skimage-numpy", {"size": f"{size}x{size}", "peakRssMiB": peak}, samples))
 print(json.dumps(rows))

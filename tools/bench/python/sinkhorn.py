@@ -19,10 +19,9 @@ Prints a JSON list of results in the shape the siran-bench CLI reads. One thread
 """
 import argparse
 import json
-import statistics
-import time
 
 import torch
+from bench_timing import result, timed
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--repeats", type=int, default=5)
@@ -86,16 +85,6 @@ def unrolled(x, y, eps=EPSILON, iterations=ITERATIONS):
     return (a * f).sum() + (b * g).sum() - (a * f_aa).sum() - (b * g_bb).sum()
 
 
-def timed(fn):
-    fn()
-    samples = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
 rows = []
 for n, d in SIZES:
     generator = torch.Generator().manual_seed(n * 31 + d)
@@ -108,7 +97,7 @@ for n, d in SIZES:
             value = loss(x, y)
             torch.autograd.grad(value, [x, y])
 
-        s = timed(forward_backward)
+        s = timed(forward_backward, args.repeats)
         params = {
             "backend": "pytorch-cpu",
             "threads": torch.get_num_threads(),
@@ -118,5 +107,5 @@ for n, d in SIZES:
             "gradient": variant,
         }
         name = f"sinkhorn/{variant}/n{n}-d{d}/pytorch"
-        rows.append({"name": name, "params": params, "medianMs": statistics.median(s), "minMs": min(s), "maxMs": max(s), "repeats": len(s)})
+        rows.append(result(name, params, s))
 print(json.dumps(rows))
