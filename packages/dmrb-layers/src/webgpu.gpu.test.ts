@@ -1,3 +1,4 @@
+import { activateBackend } from '@siran/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,17 +9,11 @@ import {
   polarizedSelfAttention,
 } from './polarized-self-attention.js';
 
-/** Installs Dawn's WebGPU for Node and loads the tfjs WebGPU backend; returns false when no adapter exists. */
+/** Activates WebGPU through @siran/backend (any adapter, software ones too); false when none loads. */
 async function installWebGpu(): Promise<boolean> {
-  const dawn = (await import('webgpu')) as unknown as {
-    create(flags: string[]): unknown;
-    globals: Record<string, unknown>;
-  };
-  Object.assign(globalThis, dawn.globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }, configurable: true });
-  await import('@tensorflow/tfjs-backend-webgpu');
   try {
-    return await tf.setBackend('webgpu');
+    await activateBackend('webgpu', { ignoreEnvironment: true });
+    return true;
   } catch {
     return false;
   }
