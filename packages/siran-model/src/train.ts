@@ -90,19 +90,23 @@ export async function train(
   const checkpointRoot = path.join(settings.outDir, 'checkpoints');
   const logFile = path.join(settings.outDir, 'train-log.jsonl');
   const checkpoint = settings.resume ? await loadCheckpoint(checkpointRoot) : null;
-  const dataset = await loadDataset(datasetDirectory, { split: 'train', batchSize: 1, shuffle: false });
   const config = checkpoint ? checkedResumeConfig(checkpoint, configInput) : resolveSiranConfig(configInput);
+  const training = await loadDataset(datasetDirectory, {
+    split: 'train',
+    batchSize: config.batchSize,
+    shuffle: true,
+    seed: config.seed,
+    augment: settings.augment,
+    dropRemainder: true,
+  });
+  const guideStatistics = training.manifest.normalization.guide;
   const normalization: InputNormalization = checkpoint
     ? (checkpoint.metadata.normalization as InputNormalization)
     : {
         elevationScale: config.elevationScale,
         offsetWindow: config.offsetWindow,
-        guideMean: dataset.manifest.normalization.guide.map((s) => s.mean) as [number, number, number],
-        guideStandardDeviation: dataset.manifest.normalization.guide.map((s) => s.standardDeviation) as [
-          number,
-          number,
-          number,
-        ],
+        guideMean: guideStatistics.map((s) => s.mean) as [number, number, number],
+        guideStandardDeviation: guideStatistics.map((s) => s.standardDeviation) as [number, number, number],
       };
   const model = createSiranModel(config, normalization);
   const trainer = new SiranTrainer(model);
@@ -122,14 +126,6 @@ export async function train(
     `${JSON.stringify({ config, normalization, dataset: path.resolve(datasetDirectory) }, null, 2)}\n`,
   );
   const startStep = step;
-  const training = await loadDataset(datasetDirectory, {
-    split: 'train',
-    batchSize: config.batchSize,
-    shuffle: true,
-    seed: config.seed,
-    augment: settings.augment,
-    dropRemainder: true,
-  });
   if (training.batchesPerEpoch === 0) {
     throw new RangeError(
       `train: the training split of ${datasetDirectory} has ${training.count} patches, fewer than one batch of ${config.batchSize}`,

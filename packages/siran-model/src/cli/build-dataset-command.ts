@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildDataset, type DatasetSpec, readDatasetSpec, type SceneSpec } from '@siran/dataset-builder';
-import { ProgressBar } from '../internal/progress.js';
+import { stepProgressCallback } from '../internal/progress.js';
 import { type Command, parseGuideBands, positiveInteger, requiredString, UsageError } from './args.js';
 
 /** `siran build-dataset`: paired patches from a reference DEM or lidar, a coarse DEM or a degradation, and a guide. */
@@ -99,7 +99,6 @@ export const buildDatasetCommand: Command = {
     if (guardBand !== undefined && !(Number.isInteger(guardBand) && guardBand >= 0)) {
       throw new UsageError(`--guard-band must be a non-negative integer, got "${values['guard-band']}"`);
     }
-    const bars = new Map<string, ProgressBar>();
     const manifest = await buildDataset(spec, out, {
       baseDirectory,
       overwrite: values.overwrite === true,
@@ -110,10 +109,7 @@ export const buildDatasetCommand: Command = {
         ...(guardBand === undefined ? {} : { guardBand }),
         ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
       },
-      onProgress: (step: string, done: number, total: number) => {
-        if (!bars.has(step)) bars.set(step, new ProgressBar(step, total));
-        bars.get(step)?.update(done);
-      },
+      onProgress: stepProgressCallback(),
     });
     const { train, validation, test } = manifest.splits;
     process.stdout.write(

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { activateBackend } from '@siran/backend';
 import { buildDemoDataset } from '@siran/dataset-builder';
-import { ProgressBar } from '../internal/progress.js';
+import { stepProgressCallback } from '../internal/progress.js';
 import { disposeSiranModel, type SiranModel } from '../model.js';
 import { writeEvaluationReport } from '../report.js';
 import { saveSiranModel } from '../serialization.js';
@@ -46,12 +46,8 @@ export const demoCommand: Command = {
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
     process.stderr.write(`backend: ${active.name}\n`);
     await rm(dataset, { recursive: true, force: true });
-    const bars = new Map<string, ProgressBar>();
     const manifest = await buildDemoDataset(dataset, {
-      onProgress: (step, done, total) => {
-        if (!bars.has(step)) bars.set(step, new ProgressBar(step, total));
-        bars.get(step)?.update(done);
-      },
+      onProgress: stepProgressCallback(),
     });
     process.stdout.write(
       `demo dataset: ${manifest.counts.kept} patches (train ${manifest.splits.train.count}, validation ${manifest.splits.validation.count}, test ${manifest.splits.test.count}) in ${dataset}\n`,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { activateBackend } from '@siran/backend';
 import { readManifest } from '@siran/dataset-builder';
-import { ProgressBar } from '../internal/progress.js';
+import { progressCallback } from '../internal/progress.js';
 import { disposeSiranModel } from '../model.js';
 import { writeEvaluationReport } from '../report.js';
 import { evaluateSplit } from '../validation.js';
@@ -39,14 +39,10 @@ export const evaluateCommand: Command = {
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
     const { model, directory } = await loadModelOption(values.model);
     process.stderr.write(`model ${directory} (${model.config.preset}), backend ${active.name}\n`);
-    let bar: ProgressBar | undefined;
     const evaluation = await evaluateSplit(model, data, {
       split: split as (typeof SPLITS)[number],
       examples: positiveInteger(values, 'figures') ?? 4,
-      onProgress: (done, total) => {
-        bar ??= new ProgressBar('evaluate', total);
-        bar.update(done);
-      },
+      onProgress: progressCallback('evaluate'),
     });
     disposeSiranModel(model);
     const cellSize = Math.abs(manifest.scenes[0]?.grid.transform[1] ?? 1);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { activateBackend } from '@siran/backend';
-import { ProgressBar } from '../internal/progress.js';
+import { progressCallback } from '../internal/progress.js';
 import { disposeSiranModel } from '../model.js';
 import { predictScene } from '../predict.js';
 import { type Command, parseGuideBands, positiveInteger, requiredString, UsageError } from './args.js';
@@ -58,16 +58,12 @@ export const predictCommand: Command = {
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
     const { model, directory } = await loadModelOption(values.model);
     process.stderr.write(`model ${directory} (${model.config.preset}), backend ${active.name}\n`);
-    let bar: ProgressBar | undefined;
     const result = await predictScene(model, coarse, guide, out, {
       guideBands: parseGuideBands(String(values['guide-bands'])),
       ...(typeof values['guide-crs'] === 'string' ? { guideCrs: values['guide-crs'] } : {}),
       tile: positiveInteger(values, 'tile'),
       overlap,
-      onProgress: (done, total) => {
-        bar ??= new ProgressBar('predict', total);
-        bar.update(done);
-      },
+      onProgress: progressCallback('predict'),
     });
     disposeSiranModel(model);
     process.stdout.write(

@@ -52,3 +52,30 @@ function formatSeconds(seconds: number): string {
     ? `${hours}:${pad(minutes % 60)}:${pad(whole % 60)}`
     : `${pad(minutes)}:${pad(whole % 60)}`;
 }
+
+/**
+ * A progress callback `(done, total)` that draws one bar, created at the first call when the total is known.
+ *
+ * @param label - Shown before the bar.
+ * @returns The callback.
+ */
+export function progressCallback(label: string): (done: number, total: number) => void {
+  let bar: ProgressBar | undefined;
+  return (done, total) => {
+    bar ??= new ProgressBar(label, total);
+    bar.update(done);
+  };
+}
+
+/**
+ * A progress callback `(step, done, total)` that draws one bar per named step.
+ *
+ * @returns The callback.
+ */
+export function stepProgressCallback(): (step: string, done: number, total: number) => void {
+  const bars = new Map<string, (done: number, total: number) => void>();
+  return (step, done, total) => {
+    if (!bars.has(step)) bars.set(step, progressCallback(step));
+    bars.get(step)?.(done, total);
+  };
+}
