@@ -53,7 +53,12 @@ export {
   predictScene,
   tileStarts,
 } from './predict.js';
-export { type EvaluationReportFiles, type ReportContext, writeEvaluationReport } from './report.js';
+export {
+  type EvaluationReportFiles,
+  evaluationSummary,
+  type ReportContext,
+  writeEvaluationReport,
+} from './report.js';
 export {
   loadSiranModel,
   MODEL_FORMAT,

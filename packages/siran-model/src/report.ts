@@ -70,6 +70,19 @@ export async function writeEvaluationReport(
   return { json, markdown, html, figures };
 }
 
+/**
+ * The console summary of an evaluation: the number of patches and one line per method.
+ *
+ * @param evaluation - From `evaluateSplit`.
+ * @param split - Name of the split, printed.
+ * @returns Three lines, each ending with a newline.
+ */
+export function evaluationSummary(evaluation: SplitEvaluation, split: string): string {
+  const row = (name: string, m: PatchMetrics) =>
+    `${name.padEnd(8)} RMSE ${m.rmse.toFixed(2)} m  MAE ${m.mae.toFixed(2)} m  SSIM ${m.ssimPercent.toFixed(2)} %  PSNR ${m.psnr.toFixed(2)} dB`;
+  return `${evaluation.patches} ${split} patches\n${row('bicubic', evaluation.bicubic)}\n${row('SiRAN', evaluation.model)}\n`;
+}
+
 const ROWS = (evaluation: SplitEvaluation): [string, PatchMetrics][] => [
   ['Bicubic', evaluation.bicubic],
   ['SiRAN', evaluation.model],

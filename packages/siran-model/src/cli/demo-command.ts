@@ -5,7 +5,7 @@ import { activateBackend } from '@siran/backend';
 import { buildDemoDataset } from '@siran/dataset-builder';
 import { stepProgressCallback } from '../internal/progress.js';
 import { disposeSiranModel, type SiranModel } from '../model.js';
-import { writeEvaluationReport } from '../report.js';
+import { evaluationSummary, writeEvaluationReport } from '../report.js';
 import { saveSiranModel } from '../serialization.js';
 import { train } from '../train.js';
 import { evaluateSplit } from '../validation.js';
@@ -89,10 +89,8 @@ export const demoCommand: Command = {
       split: 'test',
       cellSize,
     });
-    const row = (name: string, m: typeof evaluation.model) =>
-      `${name.padEnd(8)} RMSE ${m.rmse.toFixed(2)} m  MAE ${m.mae.toFixed(2)} m  SSIM ${m.ssimPercent.toFixed(2)} %  PSNR ${m.psnr.toFixed(2)} dB`;
     process.stdout.write(
-      `${evaluation.patches} test patches\n${row('bicubic', evaluation.bicubic)}\n${row('SiRAN', evaluation.model)}\nreport: ${files.markdown} (and report.html)\n`,
+      `${evaluationSummary(evaluation, 'test')}report: ${files.markdown} (and report.html)\n`,
     );
   },
 };

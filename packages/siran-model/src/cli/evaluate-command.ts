@@ -3,7 +3,7 @@ import { activateBackend } from '@siran/backend';
 import { readManifest } from '@siran/dataset-builder';
 import { progressCallback } from '../internal/progress.js';
 import { disposeSiranModel } from '../model.js';
-import { writeEvaluationReport } from '../report.js';
+import { evaluationSummary, writeEvaluationReport } from '../report.js';
 import { evaluateSplit } from '../validation.js';
 import { type Command, positiveInteger, requiredString, UsageError } from './args.js';
 import { loadModelOption } from './model-location.js';
@@ -52,10 +52,6 @@ export const evaluateCommand: Command = {
       split,
       cellSize,
     });
-    const row = (name: string, m: typeof evaluation.model) =>
-      `${name.padEnd(8)} RMSE ${m.rmse.toFixed(2)} m  MAE ${m.mae.toFixed(2)} m  SSIM ${m.ssimPercent.toFixed(2)} %  PSNR ${m.psnr.toFixed(2)} dB`;
-    process.stdout.write(
-      `${evaluation.patches} ${split} patches\n${row('bicubic', evaluation.bicubic)}\n${row('SiRAN', evaluation.model)}\nreport: ${files.markdown}\n`,
-    );
+    process.stdout.write(`${evaluationSummary(evaluation, split)}report: ${files.markdown}\n`);
   },
 };
