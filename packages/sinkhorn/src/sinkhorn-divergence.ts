@@ -24,8 +24,10 @@ export interface MeasureWeights {
  * @remarks
  * The three terms share one cost normalisation and one epsilon. The cross term uses alternating updates, the self
  * terms the symmetric update `f <- (f + softmin(f)) / 2` (option `selfTermUpdate`); where `x` and `y` are the same
- * measure the self terms are solved with the cross term's alternating updates, so `S(x, x)` is exactly 0. Reads back one small vector from
- * the device per call (validation, identity test and scales).
+ * measure (points and weights) the value is set to exactly 0, with a zero gradient (the minimum of `S`). With
+ * `validateInputs: true`, or a data-dependent scale (`relativeEpsilon`, `costNormalization` `'mean'`/`'max'`), each
+ * call reads one small vector back from the device; with neither, and no `tolerance`, nothing is read back
+ * synchronously, so the call works on backends without synchronous reads (WebGPU under Node).
  * @example
  * ```ts
  * const x = tf.randomUniform([16, 1024], 0, 1, 'float32', 1);
@@ -44,14 +46,9 @@ export function sinkhornDivergence(
     const inputs = toBatchedInputs('sinkhornDivergence', x, y, a, b);
     const solved = solveTerms('sinkhornDivergence', inputs, resolved, true);
     const values = solved.terms.map((term) => termValue(term, solved, resolved));
-    const [cross] = values;
-    let [, selfX, selfY] = values;
-    if (solved.identical.some((flag) => flag)) {
-      const mask = tf.tensor1d(solved.identical, 'bool');
-      selfX = tf.where(mask, values[3], selfX);
-      selfY = tf.where(mask, values[4], selfY);
-    }
-    const value = tf.sub(tf.sub(cross, tf.mul(selfX, 0.5)), tf.mul(selfY, 0.5));
+    const [cross, selfX, selfY] = values;
+    const debiased = tf.sub(tf.sub(cross, tf.mul(selfX, 0.5)), tf.mul(selfY, 0.5));
+    const value = solved.identical ? tf.where(solved.identical, tf.zerosLike(debiased), debiased) : debiased;
     return inputs.batched ? value : tf.squeeze(value, [0]);
   });
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CostKernel } from './cost.js';
+import { rowShiftedExp } from './log-sum-exp.js';
 
 /** A range of consecutive rows. */
 export type Block = { start: number; size: number };
@@ -19,8 +20,11 @@ export function sliceRows<T extends tf.Tensor>(tensor: T, block: Block): T {
   return tf.slice(tensor, begin, size) as T;
 }
 
-/** Log-plan of one row block: `logA_i + logB_j + (f_i + g_j - C_ij) / epsilon`. */
-export function logPlanBlock(
+/**
+ * Transport plan of one row block, `exp(logA_i + logB_j + (f_i + g_j - C_ij) / epsilon)`, `[B, block, m]`,
+ * computed through a row softmax (see `rowShiftedExp`).
+ */
+export function planBlock(
   cost: tf.Tensor3D,
   logA: tf.Tensor,
   logB: tf.Tensor,
@@ -28,12 +32,11 @@ export function logPlanBlock(
   g: tf.Tensor,
   epsilon: number,
 ): tf.Tensor3D {
-  const rowTerm = tf.add(logA, tf.div(f, epsilon));
-  const columnTerm = tf.add(logB, tf.div(g, epsilon));
-  return tf.sub(
-    tf.add(tf.expandDims(rowTerm, 2), tf.expandDims(columnTerm, 1)),
-    tf.div(cost, epsilon),
-  ) as tf.Tensor3D;
+  return tf.tidy(() => {
+    const rowTerm = tf.add(logA, tf.div(f, epsilon)) as tf.Tensor2D;
+    const columnTerm = tf.add(logB, tf.div(g, epsilon));
+    return rowShiftedExp(rowTerm, tf.sub(tf.expandDims(columnTerm, 1), tf.div(cost, epsilon)) as tf.Tensor3D);
+  });
 }
 
 /** Runs `visit` on every row block with the block's cost `[B, block, m]`, each inside its own `tf.tidy`. */

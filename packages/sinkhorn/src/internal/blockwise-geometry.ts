@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { blocksOf, createBlockVisitor, logPlanBlock, sliceRows } from './blocks.js';
+import { blocksOf, createBlockVisitor, planBlock, sliceRows } from './blocks.js';
 import { blockwiseEnvelopeValue, blockwiseSharpValue } from './blockwise-readouts.js';
 import type { CostKernel } from './cost.js';
 import { sumOverRows } from './fast-ops.js';
 import type { TransportGeometry } from './geometry.js';
+import { softmaxWithLogSumExp } from './log-sum-exp.js';
 import { customOperation, withoutGradient } from './no-gradient.js';
 
 /** Cost entries per block when the caller does not choose a block size. */
@@ -44,15 +45,16 @@ function blockwiseLogSumExp(
     const parts = blocks.map((block) =>
       tf.tidy(() => {
         const cost = kernel.evaluate(sliceRows(r as tf.Tensor3D, block), c as tf.Tensor3D);
-        return tf.logSumExp(tf.sub(tf.expandDims(shift, 1), tf.div(cost, epsilon)), 2);
+        return softmaxWithLogSumExp(tf.sub(tf.expandDims(shift, 1), tf.div(cost, epsilon)) as tf.Tensor3D)
+          .logSumExp;
       }),
     );
     const value = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
-    save([r, c, shift, value]);
+    save([r, c, shift]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sr, sc, sh, lse] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D, tf.Tensor2D];
+        const [sr, sc, sh] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D];
         let columnGradient = tf.zerosLike(sc);
         let shiftGradient = tf.zerosLike(sh);
         const rowGradients = blocks.map((block) => {
@@ -60,7 +62,7 @@ function blockwiseLogSumExp(
             const rowBlock = sliceRows(sr, block);
             const cost = kernel.evaluate(rowBlock, sc);
             const z = tf.sub(tf.expandDims(sh, 1), tf.div(cost, epsilon));
-            const softmax = tf.exp(tf.sub(z, tf.expandDims(sliceRows(lse, block), 2)));
+            const softmax = tf.softmax(z);
             const weighted = tf.mul(
               softmax,
               tf.expandDims(sliceRows(dy as tf.Tensor2D, block), 2),
@@ -133,7 +135,7 @@ export function createBlockwiseGeometry(
       tf.tidy(() =>
         tf.concat(
           forEachBlock(rows, columns, (block, cost) =>
-            tf.exp(logPlanBlock(cost, sliceRows(logA, block), logB, sliceRows(f, block), g, epsilon)),
+            planBlock(cost, sliceRows(logA, block), logB, sliceRows(f, block), g, epsilon),
           ),
           1,
         ),

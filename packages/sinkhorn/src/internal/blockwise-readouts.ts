@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type BlockVisitor, logPlanBlock, sliceRows } from './blocks.js';
+import { type BlockVisitor, planBlock, sliceRows } from './blocks.js';
 import type { CostKernel } from './cost.js';
 import { sumOverRows } from './fast-ops.js';
 import { customOperation } from './no-gradient.js';
@@ -32,9 +32,7 @@ export function blockwiseEnvelopeValue(
         let columnGradient = tf.zerosLike(sc);
         const upstream = tf.reshape(dy, [-1, 1, 1]);
         const rowGradients = forEachBlock(sr, sc, (block, cost, rowPoints) => {
-          const plan = tf.exp(
-            logPlanBlock(cost, sliceRows(logA, block), logB, sliceRows(sf, block), sg, epsilon),
-          );
+          const plan = planBlock(cost, sliceRows(logA, block), logB, sliceRows(sf, block), sg, epsilon);
           const [rowPart, columnPart] = kernel.pullback(rowPoints, sc, tf.mul(plan, upstream) as tf.Tensor3D);
           return [rowPart, columnPart];
         }).map(([rowPart, columnPart]) => {
@@ -75,7 +73,7 @@ export function blockwiseSharpValue(
   const node = customOperation(([r, c, la, lb, fa, gb], save) => {
     save([r, c, la, lb, fa, gb]);
     const parts = forEachBlock(r as tf.Tensor3D, c as tf.Tensor3D, (block, cost) => {
-      const plan = tf.exp(logPlanBlock(cost, sliceRows(la, block), lb, sliceRows(fa, block), gb, epsilon));
+      const plan = planBlock(cost, sliceRows(la, block), lb, sliceRows(fa, block), gb, epsilon);
       return tf.sum(tf.mul(plan, cost), [1, 2]);
     });
     return {
@@ -87,9 +85,7 @@ export function blockwiseSharpValue(
         let columnGradient = tf.zerosLike(sc);
         let columnMass = tf.zerosLike(slb);
         const rowParts = forEachBlock(sr, sc, (block, cost, rowPoints) => {
-          const plan = tf.exp(
-            logPlanBlock(cost, sliceRows(sla, block), slb, sliceRows(sf, block), sg, epsilon),
-          );
+          const plan = planBlock(cost, sliceRows(sla, block), slb, sliceRows(sf, block), sg, epsilon);
           const mass = tf.mul(tf.mul(plan, cost), upstream);
           const costWeights = tf.mul(tf.sub(plan, tf.div(tf.mul(plan, cost), epsilon)), upstream);
           const [rowPart, columnPart] = kernel.pullback(rowPoints, sc, costWeights as tf.Tensor3D);

@@ -1,47 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { planBlock } from './blocks.js';
 import { sumOverRows } from './fast-ops.js';
 import type { TransportGeometry } from './geometry.js';
+import { softmaxWithLogSumExp } from './log-sum-exp.js';
 import { customOperation, withoutGradient } from './no-gradient.js';
 import { logWeights } from './weights.js';
 
 /**
  * `LSE_j(h_j - C_ij * inverseEpsilon)` over the last axis of a materialised cost, with a hand-written
- * gradient that keeps only the normalised exponentials (one `[B, n, m]` tensor) for the backward pass.
+ * gradient that keeps only the softmax (one `[B, n, m]` tensor) for the backward pass.
  */
 function logSumExpRows(cost: tf.Tensor3D, h: tf.Tensor2D, inverseEpsilon: number): tf.Tensor2D {
   const node = customOperation(([c, shift], save) => {
-    const z = tf.sub(tf.expandDims(shift, 1), tf.mul(c, inverseEpsilon));
-    const peak = tf.max(z, 2, true);
-    const exponentials = tf.exp(tf.sub(z, peak));
-    const total = tf.sum(exponentials, 2, true);
-    save([exponentials, total]);
+    const z = tf.sub(tf.expandDims(shift, 1), tf.mul(c, inverseEpsilon)) as tf.Tensor3D;
+    const { probabilities, logSumExp } = softmaxWithLogSumExp(z);
+    save([probabilities]);
     return {
-      value: tf.squeeze(tf.add(peak, tf.log(total)), [2]),
+      value: logSumExp,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [e, s] = saved;
-        const weighted = tf.mul(e, tf.div(tf.expandDims(dy, 2), s));
+        const weighted = tf.mul(saved[0], tf.expandDims(dy, 2));
         return [tf.mul(weighted, -inverseEpsilon), sumOverRows(weighted as tf.Tensor3D)];
       },
     };
   });
   return node(cost, h) as tf.Tensor2D;
-}
-
-function transportPlan(
-  cost: tf.Tensor3D,
-  logA: tf.Tensor2D,
-  logB: tf.Tensor2D,
-  f: tf.Tensor2D,
-  g: tf.Tensor2D,
-  epsilon: number,
-): tf.Tensor3D {
-  const rowTerm = tf.add(logA, tf.div(f, epsilon));
-  const columnTerm = tf.add(logB, tf.div(g, epsilon));
-  const exponent = tf.sub(
-    tf.add(tf.expandDims(rowTerm, 2), tf.expandDims(columnTerm, 1)),
-    tf.div(cost, epsilon),
-  );
-  return tf.exp(exponent) as tf.Tensor3D;
 }
 
 /**
@@ -75,7 +57,7 @@ export function createDenseGeometry(cost: tf.Tensor3D, symmetric: boolean): Tran
               tf.Tensor2D,
               tf.Tensor2D,
             ];
-            const plan = transportPlan(sc, logWeights(sa), logWeights(sb), sf, sg, epsilon);
+            const plan = planBlock(sc, logWeights(sa), logWeights(sb), sf, sg, epsilon);
             const upstream = tf.expandDims(dy, 1);
             return [
               tf.mul(plan, tf.expandDims(upstream, 2)),
@@ -90,10 +72,8 @@ export function createDenseGeometry(cost: tf.Tensor3D, symmetric: boolean): Tran
       return node(cost, a, b, f, g) as tf.Tensor1D;
     },
     sharpValue: (logA, logB, f, g, epsilon) =>
-      tf.tidy(
-        () => tf.sum(tf.mul(transportPlan(cost, logA, logB, f, g, epsilon), cost), [1, 2]) as tf.Tensor1D,
-      ),
-    plan: (logA, logB, f, g, epsilon) => tf.tidy(() => transportPlan(cost, logA, logB, f, g, epsilon)),
+      tf.tidy(() => tf.sum(tf.mul(planBlock(cost, logA, logB, f, g, epsilon), cost), [1, 2]) as tf.Tensor1D),
+    plan: (logA, logB, f, g, epsilon) => tf.tidy(() => planBlock(cost, logA, logB, f, g, epsilon)),
     statistics: (a, b) =>
       withoutGradient([cost, a, b], () =>
         tf.tidy(() => {

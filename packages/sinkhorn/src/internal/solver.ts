@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TransportGeometry } from './geometry.js';
 import { withoutGradient } from './no-gradient.js';
+import { readSynchronously } from './read.js';
 
 /**
  * One entropic transport problem to solve. `'pair'`: alternating updates of `f` (rows) then `g` (columns).
@@ -83,8 +84,7 @@ function converged(
   const error = withoutGradient(inputs, () =>
     tf.tidy(() => tf.max(tf.stack(problems.map((problem, i) => marginalError(problem, states[i], epsilon))))),
   );
-  const value = error.dataSync()[0];
-  error.dispose();
+  const [value] = readSynchronously('sinkhorn', error, () => `tolerance ${tolerance}`);
   return value <= tolerance;
 }
 

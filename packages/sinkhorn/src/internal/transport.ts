@@ -11,6 +11,7 @@ import {
   identicalMeasures,
   validationFigures,
 } from './prepare.js';
+import { readSynchronously } from './read.js';
 import { type DualPotentials, solveTransport, type TransportProblem } from './solver.js';
 import { logWeights } from './weights.js';
 
@@ -31,10 +32,10 @@ export interface SolvedTerms {
   readonly costMultiplier: number;
   readonly iterations: number;
   /**
-   * Per batch element: whether x and y are the same measure (only detected for the divergence with symmetric
-   * self terms). When any is, `terms[3]` and `terms[4]` are the self terms solved with alternating updates.
+   * Per batch element, `true` where x and y are the same measure (points and weights), as a boolean tensor; only
+   * computed for the divergence with symmetric self terms, whose value is then set to exactly 0 there.
    */
-  readonly identical: boolean[];
+  readonly identical: tf.Tensor1D | undefined;
 }
 
 /** Which terms to solve: `[rows, columns, weights of rows, weights of columns, is a self term]`. */
@@ -55,31 +56,36 @@ function createGeometry(
     : createBlockwiseGeometry(kernel, rows, columns, options.blockSize);
 }
 
-/** Reads back validation figures, identity flags and cost statistics with a single device read. */
+/**
+ * Reads back the validation figures and the cost statistics with a single device read; only called when the
+ * options need them, so that `validateInputs: false` with a data-independent epsilon never reads synchronously.
+ */
 function inspect(
   caller: string,
   inputs: BatchedInputs,
   rawGeometry: TransportGeometry | undefined,
   options: ResolvedSinkhornOptions,
-  detectIdentity: boolean,
 ) {
-  const batch = inputs.x.shape[0];
   const tensors = [inputs.x, inputs.y, inputs.a, inputs.b];
   const figures = withoutGradient(tensors, () =>
     tf.tidy(() => {
       const parts: tf.Tensor1D[] = [];
       parts.push(options.validateInputs ? validationFigures(inputs) : (tf.zeros([4]) as tf.Tensor1D));
-      parts.push(detectIdentity ? identicalMeasures(inputs) : (tf.zeros([batch]) as tf.Tensor1D));
       parts.push(rawGeometry ? rawGeometry.statistics(inputs.a, inputs.b) : (tf.ones([2]) as tf.Tensor1D));
       return tf.concat(parts);
     }),
   );
-  const values = figures.dataSync();
-  figures.dispose();
+  const values = readSynchronously(caller, figures, () => {
+    const reasons = [
+      options.validateInputs ? 'validateInputs: true' : '',
+      rawGeometry
+        ? 'a data-dependent scale (relativeEpsilon, costNormalization "mean"/"max" or annealing without annealingStart)'
+        : '',
+    ];
+    return reasons.filter((reason) => reason !== '').join(' and ');
+  });
   if (options.validateInputs) checkValidationFigures(caller, values.subarray(0, 4));
-  const identical = Array.from(values.subarray(4, 4 + batch), (flag) => flag === 1);
-  const [mean, max] = [values[4 + batch], values[5 + batch]];
-  return { identical, mean, max };
+  return { mean: values[4], max: values[5] };
 }
 
 function scaleOrOne(value: number): number {
@@ -114,7 +120,13 @@ export function solveTerms(
     ? createGeometry(baseKernel, [x, y, a, b, false], options, false)
     : undefined;
   const detectIdentity = withSelfTerms && options.selfTermUpdate === 'symmetric';
-  const { identical, mean, max } = inspect(caller, inputs, rawGeometry, options, detectIdentity);
+  const { mean, max } =
+    options.validateInputs || rawGeometry
+      ? inspect(caller, inputs, rawGeometry, options)
+      : { mean: 1, max: 1 };
+  const identical = detectIdentity
+    ? withoutGradient([x, y, a, b], () => tf.cast(identicalMeasures(inputs), 'bool') as tf.Tensor1D)
+    : undefined;
 
   let normaliser = 1;
   if (options.costNormalization === 'mean') normaliser = scaleOrOne(mean);
@@ -139,20 +151,6 @@ export function solveTerms(
     logB: logWeights(spec[3]),
   }));
   const weightPairs: [tf.Tensor2D, tf.Tensor2D][] = specs.map((spec) => [spec[2], spec[3]]);
-  if (identical.some((flag) => flag)) {
-    // Same measure on both sides: the self terms are also solved with the alternating updates of the cross
-    // term (fresh geometries, same code path), so all three terms agree bit for bit and S = 0 exactly.
-    for (const spec of specs.slice(1)) {
-      problems.push({
-        kind: 'pair',
-        geometry: createGeometry(kernel, spec, options, false),
-        logA: logWeights(spec[2]),
-        logB: logWeights(spec[3]),
-      });
-      weightPairs.push([spec[2], spec[3]]);
-    }
-  }
-
   const schedule = {
     epsilon,
     iterations: options.iterations,
