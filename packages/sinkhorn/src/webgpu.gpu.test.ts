@@ -22,10 +22,9 @@ afterAll(async () => {
 async function run(backend: string, x: number[], y: number[], shape: number[], options: SinkhornOptions) {
   await tf.setBackend(backend);
   const [px, py] = [tf.tensor(x, shape), tf.tensor(y, shape)];
-  const { value, grads } = tf.valueAndGrads((u: tf.Tensor, v: tf.Tensor) => sinkhornDivergence(u, v, options))([
-    px,
-    py,
-  ]);
+  const { value, grads } = tf.valueAndGrads((u: tf.Tensor, v: tf.Tensor) =>
+    sinkhornDivergence(u, v, options),
+  )([px, py]);
   const result = { value: await value.data(), dx: await grads[0].data(), dy: await grads[1].data() };
   tf.dispose([px, py, value, ...grads]);
   return result;
