@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSiranModel, disposeSiranModel, superResolve } from './model.js';
 import { loadSiranModel, saveSiranModel } from './serialization.js';
 import { train } from './train.js';
+import { evaluateSplit } from './validation.js';
 
 let work: string;
 let dataset: string;
@@ -94,24 +95,37 @@ describe('train', () => {
     ).rejects.toThrow(/checkpoint was trained with configuration "tiny".*differs/);
   });
 
-  it('logs validation metrics of the model and of bicubic', async () => {
+  it('logs validation metrics of the model and of bicubic, and keeps the model with the lowest RMSE', async () => {
+    const outDir = path.join(work, 'validated');
     const run = await train('tiny', dataset, {
       ...quiet,
-      steps: 1,
-      outDir: path.join(work, 'validated'),
+      steps: 3,
+      outDir,
       validateEvery: 1,
       validationPatches: 2,
     });
-    const lines = (await readFile(path.join(work, 'validated', 'train-log.jsonl'), 'utf8'))
+    const lines = (await readFile(path.join(outDir, 'train-log.jsonl'), 'utf8'))
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    const validation = lines.find((line) => line.validation)?.validation;
-    expect(validation.patches).toBe(2);
-    for (const method of ['model', 'bicubic']) {
-      for (const metric of ['rmse', 'mae', 'psnr', 'ssimPercent'])
-        expect(Number.isFinite(validation[method][metric]), `${method} ${metric}`).toBe(true);
+    const validations = lines.filter((line) => line.validation);
+    expect(validations.map((line) => line.step)).toEqual([1, 2, 3]);
+    for (const { validation } of validations) {
+      expect(validation.patches).toBe(2);
+      for (const method of ['model', 'bicubic']) {
+        for (const metric of ['rmse', 'mae', 'psnr', 'ssimPercent'])
+          expect(Number.isFinite(validation[method][metric]), `${method} ${metric}`).toBe(true);
+      }
     }
+    const lowest = validations.reduce((a, b) => (b.validation.model.rmse < a.validation.model.rmse ? b : a));
+    const selection = JSON.parse(await readFile(path.join(outDir, 'best', 'selection.json'), 'utf8'));
+    expect(selection.step).toBe(lowest.step);
+    expect(run.best?.step).toBe(lowest.step);
+    // The kept model, loaded and evaluated again, reproduces the logged validation RMSE of its step.
+    const { model: kept } = await loadSiranModel(path.join(outDir, 'best'));
+    const again = await evaluateSplit(kept, dataset, { split: 'validation', maxPatches: 2 });
+    expect(again.model.rmse).toBeCloseTo(lowest.validation.model.rmse, 5);
+    disposeSiranModel(kept);
     disposeSiranModel(run.model);
   });
 });

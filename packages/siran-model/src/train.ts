@@ -9,7 +9,7 @@ import { adamState, setAdamState } from './internal/optimizer-state.js';
 import { ProgressBar } from './internal/progress.js';
 import { createSiranModel, type SiranModel } from './model.js';
 import type { InputNormalization } from './normalization.js';
-import { restoreModelWeights, saveModelArtifacts } from './serialization.js';
+import { restoreModelWeights, saveModelArtifacts, saveSiranModel } from './serialization.js';
 import { SiranTrainer, type StepLosses } from './training-step.js';
 import { evaluateSplit, type SplitEvaluation } from './validation.js';
 
@@ -35,6 +35,11 @@ export interface TrainOptions {
   readonly maxRefusedSteps?: number;
   /** Stop after this many steps of this call, as if the process were killed (for tests and time-boxed runs). */
   readonly stopAfter?: number;
+  /**
+   * After each validation, write the model to `outDir/best` when its validation RMSE is the lowest so far (with
+   * `best/selection.json` naming the step and both models' metrics). Needs `validateEvery > 0`.
+   */
+  readonly keepBest?: boolean;
   /** Draw a progress bar on standard error. */
   readonly progress?: boolean;
   /** Called after every step. */
@@ -49,8 +54,17 @@ export const DEFAULT_TRAIN_OPTIONS = {
   keepCheckpoints: 3,
   augment: true,
   maxRefusedSteps: 5,
+  keepBest: true,
   progress: true,
 } as const;
+
+/** What `outDir/best/selection.json` records about the model kept by {@link TrainOptions.keepBest}. */
+export interface BestSelection {
+  /** Step of the kept model. */
+  readonly step: number;
+  /** Its validation evaluation (model and bicubic). */
+  readonly validation: SplitEvaluation;
+}
 
 /** What {@link train} returns. */
 export interface TrainResult {
@@ -62,6 +76,8 @@ export interface TrainResult {
   readonly startStep: number;
   /** The last validation, when one ran. */
   readonly validation?: SplitEvaluation;
+  /** The model kept in `outDir/best` (lowest validation RMSE), when validation ran; survives a resume. */
+  readonly best?: BestSelection;
 }
 
 /**
@@ -147,6 +163,9 @@ export async function train(
     settings.stopAfter === undefined ? settings.steps : startStep + settings.stopAfter,
   );
   let refusedInARow = 0;
+  let validation: SplitEvaluation | undefined;
+  const bestDirectory = path.join(settings.outDir, 'best');
+  let best = checkpoint ? await readBestSelection(bestDirectory, step) : undefined;
   const lines: string[] = [];
   const flush = async () => {
     if (lines.length > 0) await appendFile(logFile, lines.splice(0).join(''));
@@ -184,15 +203,48 @@ export async function train(
         split: 'validation',
         maxPatches: settings.validationPatches,
       });
+      validation = evaluation;
+      const improved = best === undefined || evaluation.model.rmse < best.validation.model.rmse;
       lines.push(
-        `${JSON.stringify({ step, validation: { patches: evaluation.patches, model: evaluation.model, bicubic: evaluation.bicubic } })}\n`,
+        `${JSON.stringify({ step, validation: { patches: evaluation.patches, model: evaluation.model, bicubic: evaluation.bicubic }, best: settings.keepBest && improved })}\n`,
       );
       await flush();
+      if (settings.keepBest && improved) {
+        best = { step, validation: evaluation };
+        await saveSiranModel(bestDirectory, model, { step, selection: 'lowest validation RMSE' });
+        await writeFileAtomically(
+          path.join(bestDirectory, SELECTION_FILE),
+          `${JSON.stringify(best, null, 2)}\n`,
+        );
+      }
     }
   }
   await epochs.return(undefined);
   await flush();
-  return { model, step, startStep };
+  return {
+    model,
+    step,
+    startStep,
+    ...(validation ? { validation } : {}),
+    ...(best ? { best } : {}),
+  };
+}
+
+const SELECTION_FILE = 'selection.json';
+
+/**
+ * The selection recorded by an earlier part of a resumed run, if it is not ahead of the checkpoint (a kept model
+ * from after the checkpoint belongs to steps that are about to be redone, and is replaced when they are).
+ */
+async function readBestSelection(directory: string, step: number): Promise<BestSelection | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(directory, SELECTION_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const selection = JSON.parse(text) as BestSelection;
+  return selection.step <= step ? selection : undefined;
 }
 
 /** Batches from the position of `step` on, epoch after epoch, in the order an uninterrupted run reads them. */

@@ -12,7 +12,8 @@ export const trainCommand: Command = {
   summary:
     'Trains SiRAN on a dataset from "siran build-dataset". Writes RUN_DIR/checkpoints (every --checkpoint-every\n' +
     'steps, atomically), RUN_DIR/train-log.jsonl (every loss term; validation RMSE/MAE/PSNR/SSIM of the model and of\n' +
-    'bicubic) and, at the end, the model in RUN_DIR/model. A killed run continues with --resume.',
+    'bicubic), the model with the lowest validation RMSE so far in RUN_DIR/best, and, at the end, the last model in\n' +
+    'RUN_DIR/model. A killed run continues with --resume.',
   usage: '--data DIR [--config tiny|cpu|paper] [--steps N] [--out RUN_DIR] [--resume] [options]',
   options: {
     data: { type: 'string', valueName: 'DIR', description: 'dataset directory' },
@@ -47,6 +48,10 @@ export const trainCommand: Command = {
       valueName: 'N',
       default: '200',
       description: 'steps between validations (validation split)',
+    },
+    'no-keep-best': {
+      type: 'boolean',
+      description: 'do not keep the model with the lowest validation RMSE in RUN_DIR/best',
     },
     'loss-weights': {
       type: 'string',
@@ -102,6 +107,7 @@ export const trainCommand: Command = {
       resume: values.resume === true,
       checkpointEvery: positiveInteger(values, 'checkpoint-every'),
       validateEvery: Number(values['validate-every']),
+      keepBest: values['no-keep-best'] !== true,
     });
     const modelDirectory = path.join(out, 'model');
     await saveSiranModel(modelDirectory, result.model, {
@@ -115,6 +121,12 @@ export const trainCommand: Command = {
     process.stdout.write(
       `trained ${result.step} steps (from ${result.startStep}); model written to ${modelDirectory}; log in ${path.join(out, 'train-log.jsonl')}\n`,
     );
+    if (result.best) {
+      const { step, validation } = result.best;
+      process.stdout.write(
+        `lowest validation RMSE at step ${step}: ${validation.model.rmse.toFixed(3)} m (bicubic ${validation.bicubic.rmse.toFixed(3)} m); that model is in ${path.join(out, 'best')}\n`,
+      );
+    }
   },
 };
 
