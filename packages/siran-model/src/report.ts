@@ -47,7 +47,7 @@ export async function writeEvaluationReport(
   const json = path.join(directory, 'metrics.json');
   await writeFileAtomically(
     json,
-    `${JSON.stringify({ ...context, patches: evaluation.patches, model: evaluation.model, bicubic: evaluation.bicubic, perPatch: evaluation.perPatch }, null, 2)}\n`,
+    `${JSON.stringify({ ...context, patches: evaluation.patches, model: evaluation.model, bicubic: evaluation.bicubic, relativeRmse: evaluation.relativeRmse, byScene: evaluation.byScene, perPatch: evaluation.perPatch }, null, 2)}\n`,
   );
   const figures: string[] = [];
   const sections: { title: string; images: string[] }[] = [];
@@ -59,7 +59,7 @@ export async function writeEvaluationReport(
     figures.push(comparison, profile);
     const metrics = evaluation.perPatch[example.index];
     sections.push({
-      title: `Patch ${example.index}: model RMSE ${metrics.model.rmse.toFixed(2)} m, bicubic ${metrics.bicubic.rmse.toFixed(2)} m`,
+      title: `Patch ${example.index} (${metrics.scene}): model RMSE ${metrics.model.rmse.toFixed(2)} m, bicubic ${metrics.bicubic.rmse.toFixed(2)} m`,
       images: [path.basename(comparison), path.basename(profile)],
     });
   }
@@ -71,21 +71,36 @@ export async function writeEvaluationReport(
 }
 
 /**
- * The console summary of an evaluation: the number of patches and one line per method.
+ * The console summary of an evaluation: the number of patches and one line per method, then the same per scene
+ * when the split has several.
  *
  * @param evaluation - From `evaluateSplit`.
  * @param split - Name of the split, printed.
- * @returns Three lines, each ending with a newline.
+ * @returns Lines, each ending with a newline.
  */
 export function evaluationSummary(evaluation: SplitEvaluation, split: string): string {
   const row = (name: string, m: PatchMetrics) =>
     `${name.padEnd(8)} RMSE ${m.rmse.toFixed(2)} m  MAE ${m.mae.toFixed(2)} m  SSIM ${m.ssimPercent.toFixed(2)} %  PSNR ${m.psnr.toFixed(2)} dB`;
-  return `${evaluation.patches} ${split} patches\n${row('bicubic', evaluation.bicubic)}\n${row('SiRAN', evaluation.model)}\n`;
+  let text = `${evaluation.patches} ${split} patches\n${row('bicubic', evaluation.bicubic)}\n${row('SiRAN', evaluation.model)}\n`;
+  if (evaluation.byScene.length > 1) {
+    for (const scene of evaluation.byScene) {
+      text += `${scene.scene} (${scene.patches} patches)\n  ${row('bicubic', scene.bicubic)}\n  ${row('SiRAN', scene.model)}\n`;
+    }
+    text += `SiRAN RMSE / bicubic RMSE, mean over scenes: ${evaluation.relativeRmse.toFixed(3)}\n`;
+  }
+  return text;
 }
 
+/** Table rows: overall, then per scene when there are several. */
 const ROWS = (evaluation: SplitEvaluation): [string, PatchMetrics][] => [
   ['Bicubic', evaluation.bicubic],
   ['SiRAN', evaluation.model],
+  ...(evaluation.byScene.length > 1
+    ? evaluation.byScene.flatMap((scene): [string, PatchMetrics][] => [
+        [`${scene.scene} (${scene.patches}): bicubic`, scene.bicubic],
+        [`${scene.scene} (${scene.patches}): SiRAN`, scene.model],
+      ])
+    : []),
 ];
 
 function markdownReport(
@@ -145,10 +160,19 @@ ${body}
 }
 
 function verdict(evaluation: SplitEvaluation): string {
-  const gain = evaluation.bicubic.rmse - evaluation.model.rmse;
-  return gain > 0
-    ? `The model lowers RMSE by ${gain.toFixed(2)} m (${((100 * gain) / evaluation.bicubic.rmse).toFixed(1)} %) against bicubic.`
-    : `The model does not beat bicubic on RMSE (${(-gain).toFixed(2)} m worse).`;
+  const one = (name: string, model: PatchMetrics, bicubic: PatchMetrics) => {
+    const gain = bicubic.rmse - model.rmse;
+    return gain > 0
+      ? `${name} lowers RMSE by ${gain.toFixed(2)} m (${((100 * gain) / bicubic.rmse).toFixed(1)} %) against bicubic.`
+      : `${name} does not beat bicubic on RMSE (${(-gain).toFixed(2)} m worse).`;
+  };
+  const lines = [one('The model', evaluation.model, evaluation.bicubic)];
+  if (evaluation.byScene.length > 1) {
+    lines.push(
+      ...evaluation.byScene.map((scene) => one(`On ${scene.scene}, the model`, scene.model, scene.bicubic)),
+    );
+  }
+  return lines.join(' ');
 }
 
 function grid(values: Float32Array, example: ExamplePatch, cellSize: number) {

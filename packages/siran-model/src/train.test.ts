@@ -95,7 +95,7 @@ describe('train', () => {
     ).rejects.toThrow(/checkpoint was trained with configuration "tiny".*differs/);
   });
 
-  it('logs validation metrics of the model and of bicubic, and keeps the model with the lowest RMSE', async () => {
+  it('logs validation metrics of the model and of bicubic, and keeps the model with the lowest relative RMSE', async () => {
     const outDir = path.join(work, 'validated');
     const run = await train('tiny', dataset, {
       ...quiet,
@@ -117,7 +117,15 @@ describe('train', () => {
           expect(Number.isFinite(validation[method][metric]), `${method} ${metric}`).toBe(true);
       }
     }
-    const lowest = validations.reduce((a, b) => (b.validation.model.rmse < a.validation.model.rmse ? b : a));
+    for (const { validation } of validations) {
+      // One scene: its means are the overall means, and the score is the RMSE ratio to bicubic.
+      expect(validation.byScene.map((row: { patches: number }) => row.patches)).toEqual([2]);
+      expect(validation.byScene[0].model).toEqual(validation.model);
+      expect(validation.relativeRmse).toBeCloseTo(validation.model.rmse / validation.bicubic.rmse, 12);
+    }
+    const lowest = validations.reduce((a, b) =>
+      b.validation.relativeRmse < a.validation.relativeRmse ? b : a,
+    );
     const selection = JSON.parse(await readFile(path.join(outDir, 'best', 'selection.json'), 'utf8'));
     expect(selection.step).toBe(lowest.step);
     expect(run.best?.step).toBe(lowest.step);
@@ -125,6 +133,7 @@ describe('train', () => {
     const { model: kept } = await loadSiranModel(path.join(outDir, 'best'));
     const again = await evaluateSplit(kept, dataset, { split: 'validation', maxPatches: 2 });
     expect(again.model.rmse).toBeCloseTo(lowest.validation.model.rmse, 5);
+    expect(again.relativeRmse).toBeCloseTo(lowest.validation.relativeRmse, 6);
     disposeSiranModel(kept);
     disposeSiranModel(run.model);
   });

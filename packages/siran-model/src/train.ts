@@ -36,8 +36,9 @@ export interface TrainOptions {
   /** Stop after this many steps of this call, as if the process were killed (for tests and time-boxed runs). */
   readonly stopAfter?: number;
   /**
-   * After each validation, write the model to `outDir/best` when its validation RMSE is the lowest so far (with
-   * `best/selection.json` naming the step and both models' metrics). Needs `validateEvery > 0`.
+   * After each validation, write the model to `outDir/best` when its validation RMSE relative to bicubic,
+   * averaged over scenes (`relativeRmse` of the evaluation), is the lowest so far, with `best/selection.json`
+   * naming the step and the metrics. Needs `validateEvery > 0`.
    */
   readonly keepBest?: boolean;
   /** Draw a progress bar on standard error. */
@@ -62,8 +63,8 @@ export const DEFAULT_TRAIN_OPTIONS = {
 export interface BestSelection {
   /** Step of the kept model. */
   readonly step: number;
-  /** Its validation evaluation (model and bicubic). */
-  readonly validation: SplitEvaluation;
+  /** Its validation metrics (overall, per scene, and the selection score `relativeRmse`). */
+  readonly validation: Pick<SplitEvaluation, 'patches' | 'model' | 'bicubic' | 'byScene' | 'relativeRmse'>;
 }
 
 /** What {@link train} returns. */
@@ -76,7 +77,7 @@ export interface TrainResult {
   readonly startStep: number;
   /** The last validation, when one ran. */
   readonly validation?: SplitEvaluation;
-  /** The model kept in `outDir/best` (lowest validation RMSE), when validation ran; survives a resume. */
+  /** The model kept in `outDir/best` (lowest relative validation RMSE), when validation ran; survives a resume. */
   readonly best?: BestSelection;
 }
 
@@ -204,14 +205,18 @@ export async function train(
         maxPatches: settings.validationPatches,
       });
       validation = evaluation;
-      const improved = best === undefined || evaluation.model.rmse < best.validation.model.rmse;
+      const improved = best === undefined || evaluation.relativeRmse < best.validation.relativeRmse;
+      const { patches, model: modelMetrics, bicubic, byScene, relativeRmse } = evaluation;
       lines.push(
-        `${JSON.stringify({ step, validation: { patches: evaluation.patches, model: evaluation.model, bicubic: evaluation.bicubic }, best: settings.keepBest && improved })}\n`,
+        `${JSON.stringify({ step, validation: { patches, model: modelMetrics, bicubic, relativeRmse, byScene }, best: settings.keepBest && improved })}\n`,
       );
       await flush();
       if (settings.keepBest && improved) {
-        best = { step, validation: evaluation };
-        await saveSiranModel(bestDirectory, model, { step, selection: 'lowest validation RMSE' });
+        best = { step, validation: { patches, model: modelMetrics, bicubic, relativeRmse, byScene } };
+        await saveSiranModel(bestDirectory, model, {
+          step,
+          selection: 'lowest validation RMSE relative to bicubic, averaged over scenes',
+        });
         await writeFileAtomically(
           path.join(bestDirectory, SELECTION_FILE),
           `${JSON.stringify(best, null, 2)}\n`,

@@ -24,10 +24,34 @@ export interface SplitEvaluation {
   readonly model: PatchMetrics;
   /** Mean of the per-patch metrics of the bicubic baseline (the coarse input upsampled with cubic convolution). */
   readonly bicubic: PatchMetrics;
-  /** Per-patch metrics, in split order. */
-  readonly perPatch: ReadonlyArray<{ readonly model: PatchMetrics; readonly bicubic: PatchMetrics }>;
+  /** Per-patch metrics, in split order, with the name of the patch's scene. */
+  readonly perPatch: ReadonlyArray<{
+    readonly scene: string;
+    readonly model: PatchMetrics;
+    readonly bicubic: PatchMetrics;
+  }>;
+  /** The same means per scene, in the manifest's scene order (scenes without patches in the split left out). */
+  readonly byScene: readonly SceneEvaluation[];
+  /**
+   * Scale-free summary: the mean over scenes of the model's RMSE divided by bicubic's (below 1: better than
+   * bicubic). Scenes whose errors are metres and centimetres weigh the same, which a mean RMSE over patches
+   * does not do; `train` keeps the model with the lowest value.
+   */
+  readonly relativeRmse: number;
   /** The first `examples` patches with their pixels, for figures. */
   readonly examples: readonly ExamplePatch[];
+}
+
+/** Means of the model and of bicubic over one scene's patches. */
+export interface SceneEvaluation {
+  /** Scene name, as in the dataset manifest. */
+  readonly scene: string;
+  /** Patches of the scene evaluated. */
+  readonly patches: number;
+  /** Mean of the model's per-patch metrics. */
+  readonly model: PatchMetrics;
+  /** Mean of bicubic's per-patch metrics. */
+  readonly bicubic: PatchMetrics;
 }
 
 /** One evaluated patch with its pixels (row-major), for figures. */
@@ -54,7 +78,7 @@ export interface EvaluateSplitOptions {
   readonly batchSize?: number;
   /** Stop after this many patches (all by default). */
   readonly maxPatches?: number;
-  /** Patches whose pixels are kept for figures (the first ones). */
+  /** Patches whose pixels are kept for figures (the first ones of each scene, spread evenly over the scenes). */
   readonly examples?: number;
   /** Called after each batch with the patches done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
@@ -83,7 +107,13 @@ export async function evaluateSplit(
     augment: false,
   });
   const total = Math.min(dataset.count, options.maxPatches ?? Number.POSITIVE_INFINITY);
-  const perPatch: { model: PatchMetrics; bicubic: PatchMetrics }[] = [];
+  const { scenes, splits } = dataset.manifest;
+  const sceneNames = splits[split].patches.map(([scene]) => scenes[scene]?.name ?? `scene ${scene}`);
+  const perPatch: { scene: string; model: PatchMetrics; bicubic: PatchMetrics }[] = [];
+  // Figures: the first patches of every scene, as evenly as the number asked for allows.
+  const sceneCount = new Set(sceneNames.slice(0, total)).size;
+  const examplesPerScene = Math.ceil((options.examples ?? 0) / Math.max(sceneCount, 1));
+  const examplesOf = new Map<string, number>();
   const examples: ExamplePatch[] = [];
   for await (const batch of dataset) {
     const prediction = superResolve(model, batch.coarse, batch.guide);
@@ -102,10 +132,13 @@ export async function evaluateSplit(
       const grid = (values: Float32Array) => ndarray(Float64Array.from(slice(values)), [height, width]);
       const referenceGrid = grid(reference);
       perPatch.push({
+        scene: sceneNames[perPatch.length],
         model: patchMetrics(grid(predicted), referenceGrid),
         bicubic: patchMetrics(grid(coarse), referenceGrid),
       });
-      if (examples.length < (options.examples ?? 0)) {
+      const scene = sceneNames[perPatch.length - 1];
+      if (examples.length < (options.examples ?? 0) && (examplesOf.get(scene) ?? 0) < examplesPerScene) {
+        examplesOf.set(scene, (examplesOf.get(scene) ?? 0) + 1);
         examples.push({
           index: perPatch.length - 1,
           height,
@@ -122,11 +155,26 @@ export async function evaluateSplit(
   }
   if (perPatch.length === 0)
     throw new RangeError(`evaluateSplit: the ${split} split of ${datasetDirectory} has no patch`);
+  const byScene = [...new Set(sceneNames)].flatMap((scene) => {
+    const rows = perPatch.filter((row) => row.scene === scene);
+    if (rows.length === 0) return [];
+    return [
+      {
+        scene,
+        patches: rows.length,
+        model: meanMetrics(rows.map((p) => p.model)),
+        bicubic: meanMetrics(rows.map((p) => p.bicubic)),
+      },
+    ];
+  });
+  const ratios = byScene.map((row) => row.model.rmse / Math.max(row.bicubic.rmse, 1e-9));
   return {
     patches: perPatch.length,
     model: meanMetrics(perPatch.map((p) => p.model)),
     bicubic: meanMetrics(perPatch.map((p) => p.bicubic)),
     perPatch,
+    byScene,
+    relativeRmse: ratios.reduce((sum, ratio) => sum + ratio, 0) / ratios.length,
     examples,
   };
 }

@@ -12,8 +12,8 @@ export const trainCommand: Command = {
   summary:
     'Trains SiRAN on a dataset from "siran build-dataset". Writes RUN_DIR/checkpoints (every --checkpoint-every\n' +
     'steps, atomically), RUN_DIR/train-log.jsonl (every loss term; validation RMSE/MAE/PSNR/SSIM of the model and of\n' +
-    'bicubic), the model with the lowest validation RMSE so far in RUN_DIR/best, and, at the end, the last model in\n' +
-    'RUN_DIR/model. A killed run continues with --resume.',
+    'bicubic), the model with the lowest validation RMSE relative to bicubic in RUN_DIR/best, and, at the end, the\n' +
+    'last model in RUN_DIR/model. A killed run continues with --resume.',
   usage: '--data DIR [--config tiny|cpu|paper] [--steps N] [--out RUN_DIR] [--resume] [options]',
   options: {
     data: { type: 'string', valueName: 'DIR', description: 'dataset directory' },
@@ -51,7 +51,7 @@ export const trainCommand: Command = {
     },
     'no-keep-best': {
       type: 'boolean',
-      description: 'do not keep the model with the lowest validation RMSE in RUN_DIR/best',
+      description: 'do not keep the best model on validation in RUN_DIR/best',
     },
     'loss-weights': {
       type: 'string',
@@ -124,7 +124,7 @@ export const trainCommand: Command = {
     if (result.best) {
       const { step, validation } = result.best;
       process.stdout.write(
-        `lowest validation RMSE at step ${step}: ${validation.model.rmse.toFixed(3)} m (bicubic ${validation.bicubic.rmse.toFixed(3)} m); that model is in ${path.join(out, 'best')}\n`,
+        `best validation at step ${step}: RMSE ${validation.model.rmse.toFixed(3)} m (bicubic ${validation.bicubic.rmse.toFixed(3)} m), ${validation.relativeRmse.toFixed(3)} x bicubic averaged over scenes; that model is in ${path.join(out, 'best')}\n`,
       );
     }
   },
