@@ -1,3 +1,5 @@
+import type { ElevationScaling } from './normalization.js';
+
 /** Which feature extractor the generator uses. */
 export type GeneratorBody = 'hybrid' | 'dmrb' | 'window-attention';
 
@@ -53,8 +55,10 @@ export interface SiranConfig {
   readonly sinkhornEpsilon: number;
   /** Sinkhorn iterations (differentiated through). */
   readonly sinkhornIterations: number;
-  /** Metres that one normalised elevation unit stands for (see the package README). */
+  /** Metres that one normalised elevation unit stands for, or the floor of the local scale (see the package README). */
   readonly elevationScale: number;
+  /** `'fixed'`: divide by `elevationScale`; `'local'`: by the local relief of the coarse DEM (see `ElevationScaling`). */
+  readonly elevationScaling: ElevationScaling;
   /** Odd window (pixels) of the moving mean subtracted from elevations; 0 for each sample's mean. */
   readonly offsetWindow: number;
   /** Components switched off. */
@@ -79,6 +83,7 @@ const COMMON = {
   sinkhornEpsilon: 0.1,
   sinkhornIterations: 10,
   elevationScale: 10,
+  elevationScaling: 'fixed',
   offsetWindow: 15,
   ablations: [],
   seed: 42,
@@ -178,6 +183,11 @@ export function resolveSiranConfig(input: SiranConfigInput): SiranConfig {
   ) {
     throw new RangeError(
       `resolveSiranConfig: offsetWindow must be 0, 1 or an odd number of pixels, got ${config.offsetWindow}`,
+    );
+  }
+  if (config.elevationScaling !== 'fixed' && config.elevationScaling !== 'local') {
+    throw new RangeError(
+      `resolveSiranConfig: elevationScaling must be "fixed" or "local", got "${config.elevationScaling}"`,
     );
   }
   for (const field of ['learningRate', 'sinkhornEpsilon', 'elevationScale'] as const) {

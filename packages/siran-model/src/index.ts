@@ -41,6 +41,7 @@ export {
 } from './model.js';
 export {
   denormalizeElevation,
+  type ElevationScaling,
   type InputNormalization,
   type NormalizedBatch,
   normalizeElevation,

@@ -105,6 +105,6 @@ export function superResolve(model: SiranModel, coarse: tf.Tensor4D, guide: tf.T
     const normalized = normalizeInputs(coarse, guide, model.normalization);
     const attention = spatialAttention(model, normalized.coarse);
     const output = model.generator.apply([normalized.coarse, normalized.guide, attention]) as tf.Tensor4D;
-    return denormalizeElevation(output, normalized.offset, model.normalization);
+    return denormalizeElevation(output, normalized);
   });
 }

@@ -121,6 +121,7 @@ export async function train(
     ? (checkpoint.metadata.normalization as InputNormalization)
     : {
         elevationScale: config.elevationScale,
+        elevationScaling: config.elevationScaling,
         offsetWindow: config.offsetWindow,
         guideMean: guideStatistics.map((s) => s.mean) as [number, number, number],
         guideStandardDeviation: guideStatistics.map((s) => s.standardDeviation) as [number, number, number],

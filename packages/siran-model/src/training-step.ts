@@ -84,7 +84,7 @@ export class SiranTrainer {
     const { model } = this;
     const { config } = model;
     const normalized = normalizeInputs(batch.coarse, batch.guide, model.normalization);
-    const reference = normalizeElevation(batch.reference, normalized.offset, model.normalization);
+    const reference = normalizeElevation(batch.reference, normalized);
     const reliefTensor = tf.tidy(() => tf.sub(tf.max(reference), tf.min(reference)));
     const relief = (await reliefTensor.data())[0];
     reliefTensor.dispose();
@@ -158,7 +158,7 @@ export class SiranTrainer {
       if (!discriminatorFinite) return { losses, applied: false, refused: 'discriminator' };
       return { losses, applied: true };
     } finally {
-      tf.dispose([normalized.coarse, normalized.guide, normalized.offset, reference]);
+      tf.dispose([normalized.coarse, normalized.guide, normalized.offset, normalized.scale, reference]);
       if (prediction) prediction.dispose();
       if (generatorTerms) generatorTerms.dispose();
     }

@@ -53,6 +53,12 @@ export const trainCommand: Command = {
       type: 'boolean',
       description: 'do not keep the best model on validation in RUN_DIR/best',
     },
+    'elevation-scaling': {
+      type: 'string',
+      valueName: 'MODE',
+      description:
+        "fixed (divide heights by the preset's elevationScale) or local (by the local relief of the coarse DEM)",
+    },
     'loss-weights': {
       type: 'string',
       valueName: 'LIST',
@@ -89,7 +95,12 @@ export const trainCommand: Command = {
     const seed = values.seed === undefined ? undefined : Number(values.seed);
     const lossWeights = parseLossWeights(values['loss-weights']);
     const learningRate = values['learning-rate'] === undefined ? undefined : Number(values['learning-rate']);
+    const scaling = values['elevation-scaling'];
+    if (scaling !== undefined && scaling !== 'fixed' && scaling !== 'local') {
+      throw new UsageError(`--elevation-scaling: expected fixed or local, got "${String(scaling)}"`);
+    }
     const config = resolveSiranConfig({
+      ...(scaling === undefined ? {} : { elevationScaling: scaling }),
       ...(lossWeights ? { lossWeights } : {}),
       ...(learningRate === undefined ? {} : { learningRate }),
       preset: String(values.config),

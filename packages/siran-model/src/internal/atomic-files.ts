@@ -33,8 +33,17 @@ export async function writeDirectoryAtomically(
   await mkdir(temporary, { recursive: true });
   try {
     await fill(temporary);
-    await rm(directory, { recursive: true, force: true });
+    // Move the old directory aside before the new one takes its name, so that a process killed in between
+    // leaves the complete old or new directory next to the target, never neither.
+    const previous = `${directory}.old-${process.pid}-${Date.now()}`;
+    let moved = true;
+    try {
+      await rename(directory, previous);
+    } catch {
+      moved = false;
+    }
     await rename(temporary, directory);
+    if (moved) await rm(previous, { recursive: true, force: true });
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
     throw error;
