@@ -83,7 +83,7 @@ const COMMON = {
   sinkhornEpsilon: 0.1,
   sinkhornIterations: 10,
   elevationScale: 10,
-  elevationScaling: 'fixed',
+  elevationScaling: 'local',
   offsetWindow: 15,
   ablations: [],
   seed: 42,

@@ -25,8 +25,10 @@ export interface ReportContext {
   readonly dataset: string;
   /** Split evaluated. */
   readonly split: string;
-  /** Pixel size of the patches, metres (for the profile axis). */
+  /** Pixel size of the patches, metres (for the profile axis), where {@link ReportContext.sceneCellSizes} has none. */
   readonly cellSize?: number;
+  /** Pixel size per scene name, metres, for datasets whose scenes differ. */
+  readonly sceneCellSizes?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -54,10 +56,11 @@ export async function writeEvaluationReport(
   for (const example of evaluation.examples) {
     const comparison = path.join(directory, `patch-${example.index}-comparison.png`);
     const profile = path.join(directory, `patch-${example.index}-profile.png`);
-    await writeFileAtomically(comparison, await svgToPng(comparisonSvg(example, context)));
-    await writeFileAtomically(profile, await profilePng(example, context));
-    figures.push(comparison, profile);
     const metrics = evaluation.perPatch[example.index];
+    const cellSize = context.sceneCellSizes?.[metrics.scene] ?? context.cellSize ?? 1;
+    await writeFileAtomically(comparison, await svgToPng(comparisonSvg(example, cellSize)));
+    await writeFileAtomically(profile, await profilePng(example, context, cellSize));
+    figures.push(comparison, profile);
     sections.push({
       title: `Patch ${example.index} (${metrics.scene}): model RMSE ${metrics.model.rmse.toFixed(2)} m, bicubic ${metrics.bicubic.rmse.toFixed(2)} m`,
       images: [path.basename(comparison), path.basename(profile)],
@@ -183,8 +186,7 @@ function grid(values: Float32Array, example: ExamplePatch, cellSize: number) {
   };
 }
 
-function comparisonSvg(example: ExamplePatch, context: ReportContext): string {
-  const cellSize = context.cellSize ?? 1;
+function comparisonSvg(example: ExamplePatch, cellSize: number): string {
   return comparisonFigureSvg(
     {
       coarse: grid(example.coarse, example, cellSize),
@@ -200,8 +202,11 @@ function comparisonSvg(example: ExamplePatch, context: ReportContext): string {
   );
 }
 
-async function profilePng(example: ExamplePatch, context: ReportContext): Promise<Uint8Array> {
-  const cellSize = context.cellSize ?? 1;
+async function profilePng(
+  example: ExamplePatch,
+  context: ReportContext,
+  cellSize: number,
+): Promise<Uint8Array> {
   const row = Math.floor(example.height / 2);
   const from = [0, row] as const;
   const to = [example.width - 1, row] as const;

@@ -41,6 +41,8 @@ export interface TrainOptions {
    * naming the step and the metrics. Needs `validateEvery > 0`.
    */
   readonly keepBest?: boolean;
+  /** Extra metadata written into the kept model's `model.json` (e.g. the command that trained it). */
+  readonly modelMetadata?: Readonly<Record<string, unknown>>;
   /** Draw a progress bar on standard error. */
   readonly progress?: boolean;
   /** Called after every step. */
@@ -215,6 +217,7 @@ export async function train(
       if (settings.keepBest && improved) {
         best = { step, validation: { patches, model: modelMetrics, bicubic, relativeRmse, byScene } };
         await saveSiranModel(bestDirectory, model, {
+          ...settings.modelMetadata,
           step,
           selection: 'lowest validation RMSE relative to bicubic, averaged over scenes',
         });

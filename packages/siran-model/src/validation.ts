@@ -112,7 +112,7 @@ export async function evaluateSplit(
   const perPatch: { scene: string; model: PatchMetrics; bicubic: PatchMetrics }[] = [];
   // Figures: the first patches of every scene, as evenly as the number asked for allows.
   const sceneCount = new Set(sceneNames.slice(0, total)).size;
-  const examplesPerScene = Math.ceil((options.examples ?? 0) / Math.max(sceneCount, 1));
+  const examplesPerScene = Math.max(1, Math.floor((options.examples ?? 0) / Math.max(sceneCount, 1)));
   const examplesOf = new Map<string, number>();
   const examples: ExamplePatch[] = [];
   for await (const batch of dataset) {

@@ -80,14 +80,18 @@ export const demoCommand: Command = {
       model = loaded.model;
       modelName = `shipped weights (${String(loaded.metadata.command ?? 'siran train')})`;
     }
-    const evaluation = await evaluateSplit(model, dataset, { split: 'test', examples: 4 });
+    const evaluation = await evaluateSplit(model, dataset, { split: 'test', examples: 6 });
     disposeSiranModel(model);
     const cellSize = Math.abs(manifest.scenes[0]?.grid.transform[1] ?? 1);
+    const sceneCellSizes = Object.fromEntries(
+      manifest.scenes.map((scene) => [scene.name, Math.abs(scene.grid.transform[1])]),
+    );
     const files = await writeEvaluationReport(path.join(out, 'report'), evaluation, {
       modelName,
       dataset,
       split: 'test',
       cellSize,
+      sceneCellSizes,
     });
     process.stdout.write(
       `${evaluationSummary(evaluation, 'test')}report: ${files.markdown} (and report.html)\n`,

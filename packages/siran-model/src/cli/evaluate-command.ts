@@ -46,11 +46,15 @@ export const evaluateCommand: Command = {
     });
     disposeSiranModel(model);
     const cellSize = Math.abs(manifest.scenes[0]?.grid.transform[1] ?? 1);
+    const sceneCellSizes = Object.fromEntries(
+      manifest.scenes.map((scene) => [scene.name, Math.abs(scene.grid.transform[1])]),
+    );
     const files = await writeEvaluationReport(out, evaluation, {
       modelName: path.basename(path.resolve(directory)),
       dataset: data,
       split,
       cellSize,
+      sceneCellSizes,
     });
     process.stdout.write(`${evaluationSummary(evaluation, split)}report: ${files.markdown}\n`);
   },

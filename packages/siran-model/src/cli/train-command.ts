@@ -112,6 +112,11 @@ export const trainCommand: Command = {
       `backend: ${active.name} (${active.threads} thread(s)${active.adapter ? `, ${active.adapter.device}` : ''})\n`,
     );
     const steps = positiveInteger(values, 'steps') ?? 2000;
+    const metadata = {
+      command: `siran train ${process.argv.slice(3).join(' ')}`,
+      dataset: path.resolve(data),
+      backend: active.name,
+    };
     const result = await train(config, data, {
       steps,
       outDir: out,
@@ -119,13 +124,12 @@ export const trainCommand: Command = {
       checkpointEvery: positiveInteger(values, 'checkpoint-every'),
       validateEvery: Number(values['validate-every']),
       keepBest: values['no-keep-best'] !== true,
+      modelMetadata: metadata,
     });
     const modelDirectory = path.join(out, 'model');
     await saveSiranModel(modelDirectory, result.model, {
-      command: `siran train ${process.argv.slice(3).join(' ')}`,
-      dataset: path.resolve(data),
+      ...metadata,
       steps: result.step,
-      backend: active.name,
       date: new Date().toISOString(),
     });
     disposeSiranModel(result.model);
