@@ -1,9 +1,13 @@
 import {
   BatchMatMul,
+  Exp,
   getKernel,
   type KernelConfig,
   type KernelFunc,
+  Max,
+  Min,
   registerKernel,
+  Sum,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { createBatchMatMulConfig } from './batch-matmul.js';
@@ -12,6 +16,9 @@ import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { einsumConfig } from './einsum.js';
 import { WASM_BACKEND_NAME } from './kernel-runner.js';
+import { createSimdExpConfig } from './simd/exp.js';
+import { createSimdReductionConfig } from './simd/reductions.js';
+import { loadSimdKernels } from './simd/simd-module.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
 const MISSING_KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -39,9 +46,36 @@ export const WASM_TRAINING_KERNELS: readonly string[] = MISSING_KERNEL_CONFIGS.m
   (config) => config.kernelName,
 );
 
+/** Makes a replacement of a shipped kernel from that kernel's configuration. */
+type WrapperFactory = (shipped: KernelConfig) => KernelConfig;
+
 /**
- * Kernels that wasm ships but that are much slower than a composition of its XNNPACK kernels;
- * {@link registerWasmTrainingKernels} replaces them unless told not to.
+ * Replacements that wrap the shipped kernel (and fall back to it outside the cases they speed up):
+ * `BatchMatMul` always, and `Exp`, `Max`, `Min`, `Sum` where the engine validates the SIMD module.
+ */
+function wrapperFactories(): [string, WrapperFactory][] {
+  const factories: [string, WrapperFactory][] = [[BatchMatMul, createBatchMatMulConfig]];
+  const kernels = loadSimdKernels();
+  if (kernels !== undefined) {
+    factories.push(
+      [Exp, (shipped) => createSimdExpConfig(shipped, kernels)],
+      [Max, (shipped) => createSimdReductionConfig(Max, shipped, kernels)],
+      [Min, (shipped) => createSimdReductionConfig(Min, shipped, kernels)],
+      [Sum, (shipped) => createSimdReductionConfig(Sum, shipped, kernels)],
+    );
+  }
+  return factories;
+}
+
+/**
+ * Kernels that wasm ships but that are much slower than a composition of its XNNPACK kernels or
+ * than a vectorised loop; {@link registerWasmTrainingKernels} replaces them unless told not to.
+ *
+ * @remarks
+ * `Conv2DBackpropInput` and `BatchMatMul` are compositions of XNNPACK kernels. `Exp`, `Max`, `Min`
+ * and `Sum` (float32; the reductions over the innermost axes) run a small WebAssembly SIMD module of
+ * this package instead of the shipped scalar loops, about 3-4 times faster; they are replaced only
+ * where `WebAssembly.validate` accepts that module (Node 16.4+ and current browsers), else left alone.
  *
  * @example
  * ```ts
@@ -51,10 +85,14 @@ export const WASM_TRAINING_KERNELS: readonly string[] = MISSING_KERNEL_CONFIGS.m
 export const WASM_REPLACEMENT_KERNELS: readonly string[] = [
   ...REPLACEMENT_KERNEL_CONFIGS.map((config) => config.kernelName),
   BatchMatMul,
+  Exp,
+  Max,
+  Min,
+  Sum,
 ];
 
-/** `BatchMatMul` kernels made by this module, so that a second registration does not wrap one in another. */
-const OWN_BATCH_MATMULS = new WeakSet<KernelFunc>();
+/** Wrapping kernels made by this module, so that a second registration does not wrap one in another. */
+const OWN_WRAPPERS = new WeakSet<KernelFunc>();
 
 /**
  * Options for {@link registerWasmTrainingKernels}.
@@ -67,8 +105,9 @@ const OWN_BATCH_MATMULS = new WeakSet<KernelFunc>();
 export interface WasmTrainingKernelOptions {
   /**
    * Also replace the shipped kernels of {@link WASM_REPLACEMENT_KERNELS}: the input gradient of `conv2d` (a
-   * direct loop about ten times slower than the forward convolution) and `BatchMatMul` (about ten times slower
-   * on batches and transposed operands than on one plain product).
+   * direct loop about ten times slower than the forward convolution), `BatchMatMul` (about ten times slower
+   * on batches and transposed operands than on one plain product), and, with WebAssembly SIMD, `Exp`,
+   * `Max`, `Min` and `Sum` (scalar loops).
    */
   readonly replaceSlowKernels?: boolean;
 }
@@ -97,7 +136,7 @@ export const DEFAULT_WASM_TRAINING_KERNEL_OPTIONS: Required<WasmTrainingKernelOp
  * Call it after `import '@tensorflow/tfjs-backend-wasm'` and before or after `setBackend('wasm')`.
  * A kernel that already exists for `wasm` (for example one a newer tfjs version ships) is left
  * alone. With `replaceSlowKernels`, the kernels of {@link WASM_REPLACEMENT_KERNELS} are swapped
- * for the faster compositions. Afterwards `tf.grad` through `conv2d`, `conv2dTranspose`,
+ * for faster kernels. Afterwards `tf.grad` through `conv2d`, `conv2dTranspose`,
  * `depthwiseConv2d`, `separableConv2d` and `gather` works on wasm, and tfjs-layers models `fit`.
  *
  * @example
@@ -136,13 +175,15 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
         registered.push(config.kernelName);
       }
     }
-    const shippedMatMul = getKernel(BatchMatMul, WASM_BACKEND_NAME);
-    if (shippedMatMul !== undefined && !OWN_BATCH_MATMULS.has(shippedMatMul.kernelFunc)) {
-      const config = createBatchMatMulConfig(shippedMatMul);
-      OWN_BATCH_MATMULS.add(config.kernelFunc);
-      unregisterKernel(BatchMatMul, WASM_BACKEND_NAME);
-      registerKernel(config);
-      registered.push(BatchMatMul);
+    for (const [kernelName, wrap] of wrapperFactories()) {
+      const shipped = getKernel(kernelName, WASM_BACKEND_NAME);
+      if (shipped !== undefined && !OWN_WRAPPERS.has(shipped.kernelFunc)) {
+        const config = wrap(shipped);
+        OWN_WRAPPERS.add(config.kernelFunc);
+        unregisterKernel(kernelName, WASM_BACKEND_NAME);
+        registerKernel(config);
+        registered.push(kernelName);
+      }
     }
   }
   return registered;
