@@ -10,10 +10,15 @@ import { customOperation, withoutGradient } from './no-gradient.js';
 /** Cost entries per block when the caller does not choose a block size. */
 const ENTRIES_PER_BLOCK = 4_194_304;
 
-/** The kernel with rows and columns swapped: `C'(u, v) = C(v, u)^T`. */
+/**
+ * The kernel with rows and columns swapped: `C'(u, v) = C(v, u)^T`; a symmetric kernel is its own swap, which
+ * saves transposing every `[B, block, n]` slab of the column updates.
+ */
 function transposeKernel(kernel: CostKernel): CostKernel {
+  if (kernel.symmetric) return kernel;
   return {
     multiplier: kernel.multiplier,
+    symmetric: false,
     evaluate: (rows, columns) =>
       tf.tidy(() => tf.transpose(kernel.evaluate(columns, rows), [0, 2, 1]) as tf.Tensor3D),
     pullback: (rows, columns, weights) =>

@@ -11,6 +11,8 @@ import { customOperation } from './no-gradient.js';
  */
 export interface CostKernel {
   readonly multiplier: number;
+  /** Whether `c(u, v) = c(v, u)`, so that the cost of (columns, rows) is the transpose of that of (rows, columns). */
+  readonly symmetric: boolean;
   evaluate(rows: tf.Tensor3D, columns: tf.Tensor3D): tf.Tensor3D;
   pullback(rows: tf.Tensor3D, columns: tf.Tensor3D, weights: tf.Tensor3D): [tf.Tensor3D, tf.Tensor3D];
 }
@@ -69,6 +71,7 @@ function squaredEuclideanKernel(multiplier: number): CostKernel {
   });
   return {
     multiplier,
+    symmetric: true,
     evaluate: (rows, columns) => evaluate(rows, columns) as tf.Tensor3D,
     pullback: (rows, columns, weights) => squaredEuclideanPullback(multiplier, rows, columns, weights),
   };
@@ -91,6 +94,7 @@ function customKernel(cost: CostFunction, multiplier: number, caller: string): C
   );
   return {
     multiplier,
+    symmetric: false,
     evaluate,
     pullback: (rows, columns, weights) => {
       // The blockwise custom gradients call this while the engine is back-propagating an outer tf.grad; a nested
