@@ -14,6 +14,7 @@ import {
 } from './types.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 import { installNodeWebGpu } from './webgpu.js';
+import { registerWebGpuKernels } from './webgpu-kernels/index.js';
 
 /** What a loader reports besides the backend name. */
 type LoadResult = Omit<ActivatedBackend, 'name' | 'skipped'>;
@@ -70,7 +71,7 @@ export function parseBackendPreference(
  * @throws TypeError if the preference names an unknown backend.
  * @remarks The gradients of all tfjs-core ops are registered first (see {@link registerAllGradients}); for
  *   `wasm`, so are the kernels the backend lacks for training (convolution filter gradients, ...), so `tf.grad`
- *   and tfjs-layers `fit` work on it.
+ *   and tfjs-layers `fit` work on it; for `webgpu`, Siran's own kernels (see {@link registerWebGpuKernels}).
  * @example
  * ```ts
  * import { activateBackend } from '@siran/backend';
@@ -148,8 +149,9 @@ const LOADERS: Record<BackendName, (context: LoaderContext) => Promise<LoadResul
         `@tensorflow/tfjs-backend-webgpu is not installed or fails to load (${firstLine(error)})`,
       );
     }
+    const registeredKernels = registerWebGpuKernels();
     await setBackendOrThrow('webgpu');
-    return { adapter, threads: 1, registeredKernels: [] };
+    return { adapter, threads: 1, registeredKernels };
   },
 
   async wasm({ importModule, wasmThreads }) {

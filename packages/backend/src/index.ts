@@ -23,3 +23,8 @@ export {
   type WasmTrainingKernelOptions,
 } from './wasm-kernels/index.js';
 export { type DawnAdapter, describeAdapter, installNodeWebGpu } from './webgpu.js';
+export {
+  registerWebGpuKernels,
+  SYMMETRIC_EIGEN_KERNEL_NAME,
+  WEBGPU_KERNELS,
+} from './webgpu-kernels/index.js';

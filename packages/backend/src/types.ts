@@ -45,7 +45,10 @@ export interface ActivatedBackend {
   readonly threads: number;
   /** The GPU adapter, for `webgpu`. */
   readonly adapter?: GpuAdapterDescription;
-  /** For `wasm`, the training kernels this call registered because the backend lacks them. */
+  /**
+   * Kernels this call registered: for `wasm`, the training kernels the backend lacks; for `webgpu`, Siran's own
+   * kernels (see `WEBGPU_KERNELS`).
+   */
   readonly registeredKernels: readonly string[];
   /** Backends tried before this one, with the reason each failed. */
   readonly skipped: readonly BackendFailure[];

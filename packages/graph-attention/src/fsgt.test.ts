@@ -105,7 +105,14 @@ describe('Fsgt', () => {
   it('survives a save/load round trip through an in-memory IOHandler', async () => {
     const model = sequential({
       layers: [
-        new Fsgt({ inputShape: [14, 14, 8], windowSize: 7, numHeads: 2, cutoffPolicy: 'constant', seed: 4 }),
+        new Fsgt({
+          inputShape: [14, 14, 8],
+          windowSize: 7,
+          numHeads: 2,
+          cutoffPolicy: 'constant',
+          eigenSolver: 'host',
+          seed: 4,
+        }),
       ],
     });
     let saved: tf.io.ModelArtifacts | undefined;
@@ -120,7 +127,12 @@ describe('Fsgt', () => {
     const before = (model.predict(input) as tf.Tensor).dataSync();
     const after = (loaded.predict(input) as tf.Tensor).dataSync();
     expect(Array.from(after)).toEqual(Array.from(before));
-    expect(loaded.layers[0].getConfig()).toMatchObject({ numHeads: 2, cutoffPolicy: 'constant', seed: 4 });
+    expect(loaded.layers[0].getConfig()).toMatchObject({
+      numHeads: 2,
+      cutoffPolicy: 'constant',
+      eigenSolver: 'host',
+      seed: 4,
+    });
   });
 
   it('trains with tfjs-layers fit, the adjacency maps included', async () => {
@@ -165,5 +177,8 @@ describe('Fsgt', () => {
       /normalizedLaplacian: the adjacency has NaN or infinite entries/,
     );
     expect(() => new Fsgt({ windowSize: [7, 0] })).toThrow(/Fsgt: window sizes must be positive integers/);
+    expect(() => new Fsgt({ eigenSolver: 'gpu' as never })).toThrow(
+      /Fsgt: eigenSolver must be 'auto', 'host' or 'kernel', got gpu/,
+    );
   });
 });

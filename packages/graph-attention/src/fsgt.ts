@@ -6,6 +6,7 @@ import { checkFeatureShape, type LayerArgs } from './internal/layer-checks.js';
 import { definedOptions, windowedLayerConfig } from './internal/layer-config.js';
 import type { AdjacencyActivation } from './normalized-laplacian.js';
 import type { EigenGradient } from './symmetric-eigen.js';
+import type { EigenSolver } from './symmetric-eigen-kernel.js';
 import { resolveWindowSize, type WindowSize } from './window-partition.js';
 
 /** Options of the {@link Fsgt} layer. */
@@ -26,6 +27,11 @@ export interface FsgtOptions {
   readonly eigenGradient?: EigenGradient;
   /** Eigenvalue-gap broadening of the analytic backward pass. */
   readonly degeneracyEpsilon?: number;
+  /**
+   * Where the Laplacian is decomposed: `'auto'` (the backend's `SiranSymmetricEigen` kernel when registered,
+   * e.g. on webgpu after `activateBackend`, else the float64 host solver), `'host'` or `'kernel'`.
+   */
+  readonly eigenSolver?: EigenSolver;
   /** Seed of the weight initialisers; unseeded when undefined. */
   readonly seed?: number;
 }
@@ -40,6 +46,7 @@ export const DEFAULT_FSGT_OPTIONS: Required<Omit<FsgtOptions, 'seed'>> = {
   constantCutoffFraction: 0.75,
   eigenGradient: 'analytic',
   degeneracyEpsilon: 1e-6,
+  eigenSolver: 'auto',
 };
 
 /**
@@ -71,7 +78,7 @@ export class Fsgt extends layers.Layer {
    * Creates the layer.
    *
    * @param options - {@link FsgtOptions} plus the usual tfjs-layers arguments (`name`, `inputShape`, ...).
-   * @throws RangeError on a bad window size, head count or cut-off fraction.
+   * @throws RangeError on a bad window size, head count, cut-off fraction or eigen solver name.
    */
   constructor(options: FsgtOptions & LayerArgs = {}) {
     super(options);
@@ -79,6 +86,11 @@ export class Fsgt extends layers.Layer {
     resolveWindowSize(this.options.windowSize, 'Fsgt');
     if (!Number.isInteger(this.options.numHeads) || this.options.numHeads < 1) {
       throw new RangeError(`Fsgt: numHeads must be a positive integer, got ${this.options.numHeads}`);
+    }
+    if (!['auto', 'host', 'kernel'].includes(this.options.eigenSolver)) {
+      throw new RangeError(
+        `Fsgt: eigenSolver must be 'auto', 'host' or 'kernel', got ${String(this.options.eigenSolver)}`,
+      );
     }
     if (!Number.isInteger(this.options.adjacencyChannels) || this.options.adjacencyChannels < 1) {
       throw new RangeError(

@@ -16,6 +16,7 @@ export {
   type SymmetricEigenResult,
   symmetricEigen,
 } from './symmetric-eigen.js';
+export { type EigenSolver, SYMMETRIC_EIGEN_KERNEL_NAME } from './symmetric-eigen-kernel.js';
 export {
   DEFAULT_WINDOW_ATTENTION_OPTIONS,
   WindowAttention,

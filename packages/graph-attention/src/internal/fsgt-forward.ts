@@ -7,6 +7,7 @@ import {
   symmetricAdjacency,
 } from '../normalized-laplacian.js';
 import { type EigenGradient, symmetricEigen } from '../symmetric-eigen.js';
+import { type EigenSolver, resolveEigenSolver } from '../symmetric-eigen-kernel.js';
 import { padToWindowMultiple, windowPartition, windowReverse } from '../window-partition.js';
 import { projectChannels } from './tensor-utils.js';
 
@@ -32,6 +33,7 @@ export interface FsgtSettings {
   readonly constantCutoffFraction: number;
   readonly eigenGradient: EigenGradient;
   readonly degeneracyEpsilon: number;
+  readonly eigenSolver: EigenSolver;
 }
 
 /**
@@ -121,10 +123,15 @@ function filterKeys(
     ),
     1 / Math.sqrt(nodeDimension),
   );
-  const laplacian = normalizedLaplacian(symmetricAdjacency(similarity, settings.adjacencyActivation));
+  // The finiteness check reads the adjacency back; only the host solver (which reads back anyway) can afford it.
+  const onHost = resolveEigenSolver(settings.eigenSolver, 'Fsgt') === 'host';
+  const laplacian = normalizedLaplacian(symmetricAdjacency(similarity, settings.adjacencyActivation), {
+    checkFinite: onHost,
+  });
   const { eigenvectors } = symmetricEigen(laplacian, {
     gradient: settings.eigenGradient,
     degeneracyEpsilon: settings.degeneracyEpsilon,
+    solver: settings.eigenSolver,
   });
   const features = keys.shape[2];
   const perHead = tf.reshape(keys, [batch, numHeads, nodes, features]);
