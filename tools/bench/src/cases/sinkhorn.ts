@@ -22,7 +22,7 @@ function setupFor(n: number, d: number): () => SinkhornContext {
 }
 
 /**
- * Debiased Sinkhorn divergence, forward + backward (gradients for `x` and `y`), `epsilon = 0.1` absolute,
+ * Debiased Sinkhorn divergence, forward + backward (gradients for `x` and `y`), `epsilon = 0.1` absolute, no input checks,
  * 10 iterations, uniform weights, for both gradient modes.
  *
  * @param backend - Name of the active backend, used in the case names.
@@ -32,7 +32,14 @@ export function createCases(backend: string): BenchCase<SinkhornContext>[] {
   const cases: BenchCase<SinkhornContext>[] = [];
   for (const { n, d } of SINKHORN_SIZES) {
     for (const gradient of ['envelope', 'unrolled'] as SinkhornGradient[]) {
-      const options = { epsilon: 0.1, relativeEpsilon: false, iterations: 10, gradient };
+      // No input checks, as in GeomLoss; this also keeps every backend free of synchronous reads.
+      const options = {
+        epsilon: 0.1,
+        relativeEpsilon: false,
+        iterations: 10,
+        gradient,
+        validateInputs: false,
+      };
       const gradients = tf.grads((x: tf.Tensor, y: tf.Tensor) => sinkhornDivergence(x, y, options));
       cases.push({
         name: `sinkhorn/${gradient === 'envelope' ? 'geomloss-tensorized' : 'unrolled'}/n${n}-d${d}/${backend}`,
