@@ -1,16 +1,16 @@
 import { activateBackend } from '@siran/backend';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { Ablation } from './config.js';
 import { createSiranModel, disposeSiranModel } from './model.js';
 import { SiranTrainer, type StepLosses } from './training-step.js';
 
 /**
- * Two training steps of the tiny model on a backend, from the same seeds. FSGT and the Sinkhorn term are left
- * out: both read tensors synchronously (the host eigensolver; the Sinkhorn input checks), which WebGPU in Node
- * cannot do (see the package README).
+ * Two training steps of the tiny model on a backend, from the same seeds. On WebGPU the FSGT's eigendecomposition
+ * runs in the kernel `activateBackend` registers, and the Sinkhorn loss reads nothing back synchronously.
  */
-async function twoSteps(): Promise<StepLosses[]> {
-  const model = createSiranModel({ preset: 'tiny', ablations: ['no-fsgt', 'no-ot'] });
+async function twoSteps(ablations: Ablation[]): Promise<StepLosses[]> {
+  const model = createSiranModel({ preset: 'tiny', ablations });
   const trainer = new SiranTrainer(model);
   const batch = tf.tidy(() => {
     const reference = tf.add(
@@ -29,23 +29,37 @@ async function twoSteps(): Promise<StepLosses[]> {
   return losses;
 }
 
+/** Runs two steps on cpu, then on webgpu, and compares every loss term within `tolerance` (relative). */
+async function compareWithCpu(ablations: Ablation[], tolerance: number): Promise<void> {
+  await activateBackend('cpu', { ignoreEnvironment: true });
+  const expected = await twoSteps(ablations);
+  const active = await activateBackend('webgpu', { ignoreEnvironment: true });
+  expect(active.name).toBe('webgpu');
+  const actual = await twoSteps(ablations);
+  await activateBackend('cpu', { ignoreEnvironment: true });
+  for (const [index, step] of expected.entries()) {
+    for (const [term, value] of Object.entries(step)) {
+      const got = actual[index][term as keyof StepLosses];
+      expect(Number.isFinite(got), `step ${index + 1} ${term}`).toBe(true);
+      expect(Math.abs(got - value), `step ${index + 1} ${term}`).toBeLessThanOrEqual(
+        tolerance * Math.max(1, Math.abs(value)),
+      );
+    }
+  }
+}
+
 describe('SiRAN training on webgpu', () => {
-  beforeAll(async () => {
-    await activateBackend('cpu', { ignoreEnvironment: true });
+  it('gives the losses of the cpu backend over two steps without FSGT (Sinkhorn term included)', async () => {
+    await compareWithCpu(['no-fsgt'], 2e-3);
   });
 
-  it('gives the losses of the cpu backend over two steps', async () => {
-    const expected = await twoSteps();
-    const active = await activateBackend('webgpu', { ignoreEnvironment: true });
-    expect(active.name).toBe('webgpu');
-    const actual = await twoSteps();
-    for (const [index, step] of expected.entries()) {
-      for (const [term, value] of Object.entries(step)) {
-        const got = actual[index][term as keyof StepLosses];
-        expect(Math.abs(got - value), `step ${index + 1} ${term}`).toBeLessThanOrEqual(
-          2e-3 * Math.max(1, Math.abs(value)),
-        );
-      }
-    }
+  it('trains the full model (FSGT through the WebGPU eigensolver) close to the cpu backend', async () => {
+    // The FSGT keeps the eigenvectors above each head's cut-off. Where the eigenvalues at a cut-off nearly
+    // coincide, that subspace is ill-conditioned: between the float32 Jacobi kernel and the float64 host
+    // solver the projector differs by about 1e-7 / gap (measured: 7e-7 at a gap of 4e-2, 8e-5 at 3e-4), and an
+    // untrained model's window graph, built from nearly equal similarities, has such small gaps. So the two
+    // backends agree to a few percent here, not to 2e-3 (the eigensolver's accuracy itself is tested in
+    // @siran/graph-attention and @siran/backend against a float64 solver).
+    await compareWithCpu([], 5e-2);
   });
 });
