@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hostSymmetricEigen } from './internal/host-eigen.js';
 import {
+  decompositionErrors,
   leakedTensors,
   randomSymmetric,
   reference,
@@ -15,32 +16,6 @@ import { symmetricEigen } from './symmetric-eigen.js';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** Max |A - V diag(l) V^T| / max|A| and max |V^T V - I|, evaluated in float64 from float32 outputs. */
-function decompositionErrors(
-  matrix: Float64Array,
-  n: number,
-  values: ArrayLike<number>,
-  vectors: ArrayLike<number>,
-) {
-  let reconstruction = 0;
-  let orthogonality = 0;
-  let scale = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      let dot = 0;
-      for (let k = 0; k < n; k++) {
-        sum += vectors[i * n + k] * values[k] * vectors[j * n + k];
-        dot += vectors[k * n + i] * vectors[k * n + j];
-      }
-      reconstruction = Math.max(reconstruction, Math.abs(sum - matrix[i * n + j]));
-      orthogonality = Math.max(orthogonality, Math.abs(dot - (i === j ? 1 : 0)));
-      scale = Math.max(scale, Math.abs(matrix[i * n + j]));
-    }
-  }
-  return { reconstruction: reconstruction / scale, orthogonality };
-}
 
 describe('symmetricEigen', () => {
   it('matches the closed form of a 2x2 matrix', () => {

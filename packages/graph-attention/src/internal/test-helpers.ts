@@ -48,3 +48,32 @@ export function leakedTensors(body: () => void): number {
   body();
   return tf.memory().numTensors - before;
 }
+
+/**
+ * Max-norm reconstruction error `|A - V diag(l) V^T| / |A|` and orthogonality error `|V^T V - I|` of a
+ * decomposition (row-major `n x n`, eigenvectors as columns), accumulated in float64.
+ */
+export function decompositionErrors(
+  matrix: Float64Array,
+  n: number,
+  values: ArrayLike<number>,
+  vectors: ArrayLike<number>,
+) {
+  let reconstruction = 0;
+  let orthogonality = 0;
+  let scale = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      let dot = 0;
+      for (let k = 0; k < n; k++) {
+        sum += vectors[i * n + k] * values[k] * vectors[j * n + k];
+        dot += vectors[k * n + i] * vectors[k * n + j];
+      }
+      reconstruction = Math.max(reconstruction, Math.abs(sum - matrix[i * n + j]));
+      orthogonality = Math.max(orthogonality, Math.abs(dot - (i === j ? 1 : 0)));
+      scale = Math.max(scale, Math.abs(matrix[i * n + j]));
+    }
+  }
+  return { reconstruction: reconstruction / scale, orthogonality };
+}
