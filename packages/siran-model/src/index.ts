@@ -67,12 +67,19 @@ export {
   saveModelArtifacts,
   saveSiranModel,
 } from './serialization.js';
-export { DEFAULT_TRAIN_OPTIONS, type TrainOptions, type TrainResult, train } from './train.js';
+export {
+  type BestSelection,
+  DEFAULT_TRAIN_OPTIONS,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from './train.js';
 export { SiranTrainer, type StepLosses, type StepResult, type TrainingBatch } from './training-step.js';
 export {
   type EvaluateSplitOptions,
   type ExamplePatch,
   evaluateSplit,
   type PatchMetrics,
+  type SceneEvaluation,
   type SplitEvaluation,
 } from './validation.js';

@@ -98,14 +98,16 @@ export function syntheticBatch(batch: number, size: number, seed: number): Train
   });
 }
 
-/** Per-channel mean and standard deviation of a guide batch, as the model stores them. */
-function guideStatistics(
+/**
+ * Per-channel mean and standard deviation of a guide batch, as the model stores them (read asynchronously, so
+ * that WebGPU under Node, which cannot read synchronously, runs the suite too).
+ */
+async function guideStatistics(
   guide: tf.Tensor4D,
-): Pick<InputNormalization, 'guideMean' | 'guideStandardDeviation'> {
-  const [mean, variance] = tf.tidy(() => {
-    const moments = tf.moments(guide, [0, 1, 2]);
-    return [moments.mean.dataSync(), moments.variance.dataSync()];
-  });
+): Promise<Pick<InputNormalization, 'guideMean' | 'guideStandardDeviation'>> {
+  const moments = tf.moments(guide, [0, 1, 2]);
+  const [mean, variance] = await Promise.all([moments.mean.data(), moments.variance.data()]);
+  tf.dispose([moments.mean, moments.variance]);
   return {
     guideMean: [mean[0], mean[1], mean[2]],
     guideStandardDeviation: [Math.sqrt(variance[0]), Math.sqrt(variance[1]), Math.sqrt(variance[2])],
@@ -152,12 +154,12 @@ function trainStepCase(
     params: { backend, preset, batch: `${batch}x${size}x${size}` },
     skip: () =>
       reason !== undefined && !heavy() ? `${reason}; set ${HEAVY_VARIABLE}=1 to run it` : undefined,
-    setup() {
+    async setup() {
       const startTensors = tf.memory().numTensors;
       const data = syntheticBatch(batch, size, 7);
       const model = createSiranModel(
         { preset, batchSize: batch, patchSize: size },
-        guideStatistics(data.guide),
+        await guideStatistics(data.guide),
       );
       return { startTensors, trainer: new SiranTrainer(model), batch: data };
     },
@@ -199,19 +201,20 @@ function generatorForwardCase(preset: Preset, backend: string): BenchCase<Forwar
       gflop: (flops.total / 1e9).toFixed(1),
       params: flops.parameters,
     },
-    setup() {
+    async setup() {
       const startTensors = tf.memory().numTensors;
       const data = syntheticBatch(forwardBatch, size, 11);
       const normalization: InputNormalization = {
         elevationScale: SIRAN_PRESETS[preset].elevationScale,
+        elevationScaling: SIRAN_PRESETS[preset].elevationScaling,
         offsetWindow: SIRAN_PRESETS[preset].offsetWindow,
         ...IDENTITY_GUIDE_NORMALIZATION,
-        ...guideStatistics(data.guide),
+        ...(await guideStatistics(data.guide)),
       };
       const normalized = normalizeInputs(data.coarse, data.guide, normalization);
       // The attention map only scales the guide; its values do not change the cost, so it is all ones here.
       const attention = tf.onesLike(normalized.coarse);
-      tf.dispose([data.coarse, data.guide, data.reference, normalized.offset]);
+      tf.dispose([data.coarse, data.guide, data.reference, normalized.offset, normalized.scale]);
       return {
         startTensors,
         generator: createGenerator(preset),
