@@ -119,3 +119,27 @@ describe('webgpu backend', () => {
     });
   }
 });
+
+describe('AddN with many inputs on webgpu', () => {
+  it('sums 33 tensors and accumulates the gradient of a tensor used 33 times, as the cpu backend does', async () => {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const tensors = Array.from({ length: 33 }, (_, i) => tf.randomUniform([4, 6], -1, 1, 'float32', i + 1));
+      const sum = tf.addN(tensors);
+      const x = tf.randomUniform([4, 6], -1, 1, 'float32', 99);
+      const gradient = tf.grad((v: tf.Tensor) =>
+        tf.sum(tf.addN(Array.from({ length: 33 }, (_, i) => tf.mul(v, i + 1)))),
+      )(x);
+      const result = { sum: await sum.data(), gradient: await gradient.data() };
+      tf.dispose([...tensors, sum, x, gradient]);
+      return result;
+    };
+    const expected = await run('cpu');
+    const actual = await run('webgpu');
+    await tf.setBackend('cpu');
+    for (let i = 0; i < expected.sum.length; i++) {
+      expect(actual.sum[i]).toBeCloseTo(expected.sum[i], 4);
+      expect(actual.gradient[i]).toBeCloseTo(expected.gradient[i], 3);
+    }
+  });
+});

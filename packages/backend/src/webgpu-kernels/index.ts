@@ -1,4 +1,5 @@
-import { getKernel, type KernelConfig, registerKernel } from '@tensorflow/tfjs-core';
+import { AddN, getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { CHUNKED_ADD_N_KERNELS, createChunkedAddNConfig } from './add-n.js';
 import { SYMMETRIC_EIGEN_KERNEL_NAME, symmetricEigenWebGpuConfig } from './symmetric-eigen.js';
 
 export { SYMMETRIC_EIGEN_KERNEL_NAME } from './symmetric-eigen.js';
@@ -18,7 +19,10 @@ const WEBGPU_KERNEL_CONFIGS: readonly KernelConfig[] = [symmetricEigenWebGpuConf
 export const WEBGPU_KERNELS: readonly string[] = WEBGPU_KERNEL_CONFIGS.map((config) => config.kernelName);
 
 /**
- * Registers Siran's WebGPU kernels (see {@link WEBGPU_KERNELS}) for the `webgpu` backend.
+ * Registers Siran's WebGPU kernels (see {@link WEBGPU_KERNELS}) for the `webgpu` backend, and, once
+ * `@tensorflow/tfjs-backend-webgpu` is loaded, replaces its `AddN` by one that adds at most seven tensors per
+ * dispatch (the shipped kernel binds every input at once and fails on devices that allow 8 storage buffers per
+ * shader stage, the WebGPU minimum, as soon as a gradient sums more than seven contributions).
  *
  * @returns The names of the kernels this call registered; kernels already registered are left alone.
  * @remarks {@link activateBackend} calls it when it activates `webgpu`. Registering does not need the backend
@@ -37,6 +41,13 @@ export function registerWebGpuKernels(): string[] {
     if (getKernel(config.kernelName, config.backendName) !== undefined) continue;
     registerKernel(config);
     registered.push(config.kernelName);
+  }
+  const shippedAddN = getKernel(AddN, 'webgpu');
+  if (shippedAddN !== undefined && !CHUNKED_ADD_N_KERNELS.has(shippedAddN.kernelFunc)) {
+    const config = createChunkedAddNConfig(shippedAddN);
+    unregisterKernel(AddN, 'webgpu');
+    registerKernel(config);
+    registered.push(AddN);
   }
   return registered;
 }
