@@ -6,7 +6,7 @@ import { buildDemoDataset } from '@siran/dataset-builder';
 import { stepProgressCallback } from '../internal/progress.js';
 import { disposeSiranModel, type SiranModel } from '../model.js';
 import { evaluationSummary, writeEvaluationReport } from '../report.js';
-import { saveSiranModel } from '../serialization.js';
+import { loadSiranModel, saveSiranModel } from '../serialization.js';
 import { train } from '../train.js';
 import { evaluateSplit } from '../validation.js';
 import { type Command, positiveInteger } from './args.js';
@@ -68,13 +68,20 @@ export const demoCommand: Command = {
         resume: true,
         validateEvery: 100,
       });
-      model = result.model;
-      modelName = `${values.config} trained ${steps} steps here`;
-      await saveSiranModel(path.join(run, 'model'), model, {
+      await saveSiranModel(path.join(run, 'model'), result.model, {
         command: `siran demo --train --steps ${steps} --config ${values.config}`,
         backend: active.name,
         date: new Date().toISOString(),
       });
+      if (result.best) {
+        // As for the shipped weights: the step chosen on validation, not the last one.
+        disposeSiranModel(result.model);
+        model = (await loadSiranModel(path.join(run, 'best'))).model;
+        modelName = `${values.config} trained here, step ${result.best.step} of ${steps} (best on validation)`;
+      } else {
+        model = result.model;
+        modelName = `${values.config} trained ${steps} steps here`;
+      }
     } else {
       const loaded = await loadModelOption(undefined);
       model = loaded.model;
