@@ -92,7 +92,7 @@ describe('no synchronous read with device-only options', () => {
       /data-dependent scale \(relativeEpsilon/,
     );
     expect(() => entropicTransport(x, y, { ...deviceOnly, tolerance: 1e-3, iterations: 50 })).toThrow(
-      /tolerance 0\.001 needs a synchronous read/,
+      /entropicTransport: tolerance 0\.001 needs a synchronous read/,
     );
   });
 });

@@ -153,13 +153,13 @@ export function checkValidationFigures(caller: string, figures: ArrayLike<number
   }
 }
 
-/** Per batch element, 1 where `x` and `y` hold the same points with the same weights (then `W(x, y) = W(x, x)`). */
+/** Per batch element, `true` where `x` and `y` hold the same points with the same weights (then `S(x, y) = 0`). */
 export function identicalMeasures(inputs: BatchedInputs): tf.Tensor1D {
   return tf.tidy(() => {
     const { x, y, a, b } = inputs;
-    if (x.shape[1] !== y.shape[1]) return tf.zeros([x.shape[0]]) as tf.Tensor1D;
+    if (x.shape[1] !== y.shape[1]) return tf.zeros([x.shape[0]], 'bool') as tf.Tensor1D;
     const samePoints = tf.all(tf.equal(x, y), [1, 2]);
     const sameWeights = tf.all(tf.equal(a, b), 1);
-    return tf.cast(tf.logicalAnd(samePoints, sameWeights), 'float32') as tf.Tensor1D;
+    return tf.logicalAnd(samePoints, sameWeights) as tf.Tensor1D;
   });
 }

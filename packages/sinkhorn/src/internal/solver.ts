@@ -33,6 +33,8 @@ export interface SolverSchedule {
   /** L1 marginal error at which to stop; 0 runs every iteration. */
   readonly tolerance: number;
   readonly convergenceCheckInterval: number;
+  /** Public function name, for the error when a convergence check cannot read the device. */
+  readonly caller: string;
 }
 
 /**
@@ -78,13 +80,14 @@ function converged(
   problems: readonly TransportProblem[],
   states: DualPotentials[],
   epsilon: number,
-  tolerance: number,
+  schedule: SolverSchedule,
 ) {
+  const { tolerance, caller } = schedule;
   const inputs = [...problems.flatMap((p) => [p.logA, p.logB]), ...states.flatMap((s) => [s.f, s.g])];
   const error = withoutGradient(inputs, () =>
     tf.tidy(() => tf.max(tf.stack(problems.map((problem, i) => marginalError(problem, states[i], epsilon))))),
   );
-  const [value] = readSynchronously('sinkhorn', error, () => `tolerance ${tolerance}`);
+  const [value] = readSynchronously(caller, error, () => `tolerance ${tolerance}`);
   return value <= tolerance;
 }
 
@@ -123,12 +126,7 @@ export function solveTransport(
     t += 1;
     const checkDue = t % schedule.convergenceCheckInterval === 0 && t < schedule.iterations;
     const atTarget = epsilonAt(schedule, t - 1) === schedule.epsilon;
-    if (
-      schedule.tolerance > 0 &&
-      checkDue &&
-      atTarget &&
-      converged(problems, states, epsilon, schedule.tolerance)
-    ) {
+    if (schedule.tolerance > 0 && checkDue && atTarget && converged(problems, states, epsilon, schedule)) {
       break;
     }
   }

@@ -125,7 +125,7 @@ export function solveTerms(
       ? inspect(caller, inputs, rawGeometry, options)
       : { mean: 1, max: 1 };
   const identical = detectIdentity
-    ? withoutGradient([x, y, a, b], () => tf.cast(identicalMeasures(inputs), 'bool') as tf.Tensor1D)
+    ? withoutGradient([x, y, a, b], () => identicalMeasures(inputs))
     : undefined;
 
   let normaliser = 1;
@@ -150,7 +150,6 @@ export function solveTerms(
     logA: logWeights(spec[2]),
     logB: logWeights(spec[3]),
   }));
-  const weightPairs: [tf.Tensor2D, tf.Tensor2D][] = specs.map((spec) => [spec[2], spec[3]]);
   const schedule = {
     epsilon,
     iterations: options.iterations,
@@ -158,6 +157,7 @@ export function solveTerms(
     annealingFactor: options.annealingFactor,
     tolerance: options.tolerance,
     convergenceCheckInterval: options.convergenceCheckInterval,
+    caller,
   };
   let solved: { potentials: DualPotentials[]; iterations: number };
   if (options.gradient === 'unrolled') {
@@ -178,8 +178,8 @@ export function solveTerms(
   const terms = problems.map((problem, i) => ({
     problem,
     potentials: solved.potentials[i],
-    a: weightPairs[i][0],
-    b: weightPairs[i][1],
+    a: specs[i][2],
+    b: specs[i][3],
   }));
   return { terms, epsilon, costMultiplier, iterations: solved.iterations, identical };
 }
