@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { DatasetManifest } from '@siran/dataset-builder';
 import { comparisonFigureSvg, lineProfile, lineProfileChartPng, svgToPng } from '@siran/metrics';
 import ndarray from 'ndarray';
 import { writeFileAtomically } from './internal/atomic-files.js';
@@ -49,7 +50,7 @@ export async function writeEvaluationReport(
   const json = path.join(directory, 'metrics.json');
   await writeFileAtomically(
     json,
-    `${JSON.stringify({ ...context, patches: evaluation.patches, model: evaluation.model, bicubic: evaluation.bicubic, relativeRmse: evaluation.relativeRmse, byScene: evaluation.byScene, perPatch: evaluation.perPatch }, null, 2)}\n`,
+    `${JSON.stringify({ ...context, ...withoutExamples(evaluation) }, null, 2)}\n`,
   );
   const figures: string[] = [];
   const sections: { title: string; images: string[] }[] = [];
@@ -59,7 +60,7 @@ export async function writeEvaluationReport(
     const metrics = evaluation.perPatch[example.index];
     const cellSize = context.sceneCellSizes?.[metrics.scene] ?? context.cellSize ?? 1;
     await writeFileAtomically(comparison, await svgToPng(comparisonSvg(example, cellSize)));
-    await writeFileAtomically(profile, await profilePng(example, context, cellSize));
+    await writeFileAtomically(profile, await profilePng(example, cellSize));
     figures.push(comparison, profile);
     sections.push({
       title: `Patch ${example.index} (${metrics.scene}): model RMSE ${metrics.model.rmse.toFixed(2)} m, bicubic ${metrics.bicubic.rmse.toFixed(2)} m`,
@@ -71,6 +72,21 @@ export async function writeEvaluationReport(
   await writeFileAtomically(markdown, markdownReport(evaluation, context, sections));
   await writeFileAtomically(html, htmlReport(evaluation, context, sections));
   return { json, markdown, html, figures };
+}
+
+/** Everything of an evaluation except the example pixels. */
+function withoutExamples({ examples: _examples, ...metrics }: SplitEvaluation) {
+  return metrics;
+}
+
+/**
+ * Pixel size of every scene of a dataset, for {@link ReportContext.sceneCellSizes}.
+ *
+ * @param manifest - The dataset's manifest.
+ * @returns Scene name to the absolute x pixel size of its grid.
+ */
+export function sceneCellSizes(manifest: Pick<DatasetManifest, 'scenes'>): Record<string, number> {
+  return Object.fromEntries(manifest.scenes.map((scene) => [scene.name, Math.abs(scene.grid.transform[1])]));
 }
 
 /**
@@ -202,11 +218,7 @@ function comparisonSvg(example: ExamplePatch, cellSize: number): string {
   );
 }
 
-async function profilePng(
-  example: ExamplePatch,
-  context: ReportContext,
-  cellSize: number,
-): Promise<Uint8Array> {
+async function profilePng(example: ExamplePatch, cellSize: number): Promise<Uint8Array> {
   const row = Math.floor(example.height / 2);
   const from = [0, row] as const;
   const to = [example.width - 1, row] as const;

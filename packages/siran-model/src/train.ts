@@ -210,12 +210,11 @@ export async function train(
       validation = evaluation;
       const improved = best === undefined || evaluation.relativeRmse < best.validation.relativeRmse;
       const { patches, model: modelMetrics, bicubic, byScene, relativeRmse } = evaluation;
-      lines.push(
-        `${JSON.stringify({ step, validation: { patches, model: modelMetrics, bicubic, relativeRmse, byScene }, best: settings.keepBest && improved })}\n`,
-      );
+      const summary = { patches, model: modelMetrics, bicubic, relativeRmse, byScene };
+      lines.push(`${JSON.stringify({ step, validation: summary, best: settings.keepBest && improved })}\n`);
       await flush();
       if (settings.keepBest && improved) {
-        best = { step, validation: { patches, model: modelMetrics, bicubic, relativeRmse, byScene } };
+        best = { step, validation: summary };
         await saveSiranModel(bestDirectory, model, {
           ...settings.modelMetadata,
           step,

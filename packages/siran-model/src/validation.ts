@@ -131,12 +131,12 @@ export async function evaluateSplit(
       const slice = (values: Float32Array) => values.slice(index * size, (index + 1) * size);
       const grid = (values: Float32Array) => ndarray(Float64Array.from(slice(values)), [height, width]);
       const referenceGrid = grid(reference);
+      const scene = sceneNames[perPatch.length];
       perPatch.push({
-        scene: sceneNames[perPatch.length],
+        scene,
         model: patchMetrics(grid(predicted), referenceGrid),
         bicubic: patchMetrics(grid(coarse), referenceGrid),
       });
-      const scene = sceneNames[perPatch.length - 1];
       if (examples.length < (options.examples ?? 0) && (examplesOf.get(scene) ?? 0) < examplesPerScene) {
         examplesOf.set(scene, (examplesOf.get(scene) ?? 0) + 1);
         examples.push({
@@ -155,23 +155,13 @@ export async function evaluateSplit(
   }
   if (perPatch.length === 0)
     throw new RangeError(`evaluateSplit: the ${split} split of ${datasetDirectory} has no patch`);
-  const byScene = [...new Set(sceneNames)].flatMap((scene) => {
-    const rows = perPatch.filter((row) => row.scene === scene);
-    if (rows.length === 0) return [];
-    return [
-      {
-        scene,
-        patches: rows.length,
-        model: meanMetrics(rows.map((p) => p.model)),
-        bicubic: meanMetrics(rows.map((p) => p.bicubic)),
-      },
-    ];
+  const byScene = scenes.flatMap(({ name }) => {
+    const rows = perPatch.filter((row) => row.scene === name);
+    return rows.length === 0 ? [] : [{ scene: name, ...meanOfMethods(rows) }];
   });
   const ratios = byScene.map((row) => row.model.rmse / Math.max(row.bicubic.rmse, 1e-9));
   return {
-    patches: perPatch.length,
-    model: meanMetrics(perPatch.map((p) => p.model)),
-    bicubic: meanMetrics(perPatch.map((p) => p.bicubic)),
+    ...meanOfMethods(perPatch),
     perPatch,
     byScene,
     relativeRmse: ratios.reduce((sum, ratio) => sum + ratio, 0) / ratios.length,
@@ -198,6 +188,15 @@ function patchMetrics(
     mae: evaluation.mae,
     psnr: evaluation.psnr,
     ssimPercent: evaluation.ssimPercent,
+  };
+}
+
+/** Patch count and mean metrics of both methods over some evaluated patches. */
+function meanOfMethods(rows: readonly { model: PatchMetrics; bicubic: PatchMetrics }[]) {
+  return {
+    patches: rows.length,
+    model: meanMetrics(rows.map((row) => row.model)),
+    bicubic: meanMetrics(rows.map((row) => row.bicubic)),
   };
 }
 

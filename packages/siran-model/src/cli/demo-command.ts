@@ -5,7 +5,7 @@ import { activateBackend } from '@siran/backend';
 import { buildDemoDataset } from '@siran/dataset-builder';
 import { stepProgressCallback } from '../internal/progress.js';
 import { disposeSiranModel, type SiranModel } from '../model.js';
-import { evaluationSummary, writeEvaluationReport } from '../report.js';
+import { evaluationSummary, sceneCellSizes, writeEvaluationReport } from '../report.js';
 import { loadSiranModel, saveSiranModel } from '../serialization.js';
 import { train } from '../train.js';
 import { evaluateSplit } from '../validation.js';
@@ -89,16 +89,11 @@ export const demoCommand: Command = {
     }
     const evaluation = await evaluateSplit(model, dataset, { split: 'test', examples: 6 });
     disposeSiranModel(model);
-    const cellSize = Math.abs(manifest.scenes[0]?.grid.transform[1] ?? 1);
-    const sceneCellSizes = Object.fromEntries(
-      manifest.scenes.map((scene) => [scene.name, Math.abs(scene.grid.transform[1])]),
-    );
     const files = await writeEvaluationReport(path.join(out, 'report'), evaluation, {
       modelName,
       dataset,
       split: 'test',
-      cellSize,
-      sceneCellSizes,
+      sceneCellSizes: sceneCellSizes(manifest),
     });
     process.stdout.write(
       `${evaluationSummary(evaluation, 'test')}report: ${files.markdown} (and report.html)\n`,

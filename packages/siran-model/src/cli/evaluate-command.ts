@@ -3,7 +3,7 @@ import { activateBackend } from '@siran/backend';
 import { readManifest } from '@siran/dataset-builder';
 import { progressCallback } from '../internal/progress.js';
 import { disposeSiranModel } from '../model.js';
-import { evaluationSummary, writeEvaluationReport } from '../report.js';
+import { evaluationSummary, sceneCellSizes, writeEvaluationReport } from '../report.js';
 import { evaluateSplit } from '../validation.js';
 import { type Command, positiveInteger, requiredString, UsageError } from './args.js';
 import { loadModelOption } from './model-location.js';
@@ -45,16 +45,11 @@ export const evaluateCommand: Command = {
       onProgress: progressCallback('evaluate'),
     });
     disposeSiranModel(model);
-    const cellSize = Math.abs(manifest.scenes[0]?.grid.transform[1] ?? 1);
-    const sceneCellSizes = Object.fromEntries(
-      manifest.scenes.map((scene) => [scene.name, Math.abs(scene.grid.transform[1])]),
-    );
     const files = await writeEvaluationReport(out, evaluation, {
       modelName: path.basename(path.resolve(directory)),
       dataset: data,
       split,
-      cellSize,
-      sceneCellSizes,
+      sceneCellSizes: sceneCellSizes(manifest),
     });
     process.stdout.write(`${evaluationSummary(evaluation, split)}report: ${files.markdown}\n`);
   },
