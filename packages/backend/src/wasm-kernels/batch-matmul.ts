@@ -7,8 +7,9 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
+import { replacementKernelConfig } from '../replacement-kernel.js';
 import { transposeMatrix } from './heap-moves.js';
-import { type KernelRunner, runComposite, WASM_BACKEND_NAME } from './kernel-runner.js';
+import { type KernelRunner, runComposite } from './kernel-runner.js';
 
 /**
  * Builds a `BatchMatMul` for the wasm backend that runs one plain matrix product per batch element.
@@ -64,14 +65,7 @@ export function createBatchMatMulConfig(shippedConfig: KernelConfig): KernelConf
       return output;
     });
   };
-  return {
-    kernelName: BatchMatMul,
-    backendName: WASM_BACKEND_NAME,
-    kernelFunc: kernelFunc as unknown as KernelFunc,
-    // The shipped kernel binds its wasm function when the backend starts: keep that set-up.
-    ...(shippedConfig.setupFunc ? { setupFunc: shippedConfig.setupFunc } : {}),
-    ...(shippedConfig.disposeFunc ? { disposeFunc: shippedConfig.disposeFunc } : {}),
-  };
+  return replacementKernelConfig(shippedConfig, kernelFunc as unknown as KernelFunc);
 }
 
 /** Batch element `index` of a `[batch, rows, columns]` tensor as a contiguous matrix, transposed if asked. */

@@ -1,10 +1,5 @@
-import {
-  AddN,
-  type KernelBackend,
-  type KernelConfig,
-  type KernelFunc,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { replacementKernelConfig } from '../replacement-kernel.js';
 
 /**
  * Most inputs one `AddN` dispatch is given: WebGPU guarantees only 8 storage buffers per shader stage
@@ -50,5 +45,5 @@ export function createChunkedAddNConfig(shipped: KernelConfig): KernelConfig {
     return result;
   };
   CHUNKED_ADD_N_KERNELS.add(kernelFunc);
-  return { kernelName: AddN, backendName: shipped.backendName, kernelFunc };
+  return replacementKernelConfig(shipped, kernelFunc);
 }

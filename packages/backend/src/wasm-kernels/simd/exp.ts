@@ -6,6 +6,7 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
+import { replacementKernelConfig } from '../../replacement-kernel.js';
 import { KernelRunner } from '../kernel-runner.js';
 import { SIMD_CHUNK_ELEMENTS, type SimdKernels } from './simd-module.js';
 
@@ -40,12 +41,5 @@ export function createSimdExpConfig(shippedConfig: KernelConfig, kernels: SimdKe
     }
     return runner.keep(output);
   };
-  return {
-    kernelName: Exp,
-    backendName: shippedConfig.backendName,
-    kernelFunc: kernelFunc as unknown as KernelFunc,
-    // The shipped kernel binds its wasm function when the backend starts: keep that set-up.
-    ...(shippedConfig.setupFunc ? { setupFunc: shippedConfig.setupFunc } : {}),
-    ...(shippedConfig.disposeFunc ? { disposeFunc: shippedConfig.disposeFunc } : {}),
-  };
+  return replacementKernelConfig(shippedConfig, kernelFunc as unknown as KernelFunc);
 }
