@@ -6,7 +6,7 @@ import { checkFeatureShape, type LayerArgs } from './internal/layer-checks.js';
 import { definedOptions, windowedLayerConfig } from './internal/layer-config.js';
 import type { AdjacencyActivation } from './normalized-laplacian.js';
 import type { EigenGradient } from './symmetric-eigen.js';
-import type { EigenSolver } from './symmetric-eigen-kernel.js';
+import { checkEigenSolver, type EigenSolver } from './symmetric-eigen-kernel.js';
 import { resolveWindowSize, type WindowSize } from './window-partition.js';
 
 /** Options of the {@link Fsgt} layer. */
@@ -87,11 +87,7 @@ export class Fsgt extends layers.Layer {
     if (!Number.isInteger(this.options.numHeads) || this.options.numHeads < 1) {
       throw new RangeError(`Fsgt: numHeads must be a positive integer, got ${this.options.numHeads}`);
     }
-    if (!['auto', 'host', 'kernel'].includes(this.options.eigenSolver)) {
-      throw new RangeError(
-        `Fsgt: eigenSolver must be 'auto', 'host' or 'kernel', got ${String(this.options.eigenSolver)}`,
-      );
-    }
+    checkEigenSolver(this.options.eigenSolver, 'Fsgt', 'eigenSolver');
     if (!Number.isInteger(this.options.adjacencyChannels) || this.options.adjacencyChannels < 1) {
       throw new RangeError(
         `Fsgt: adjacencyChannels must be a positive integer, got ${this.options.adjacencyChannels}`,

@@ -26,6 +26,20 @@ export const SYMMETRIC_EIGEN_KERNEL_NAME = 'SiranSymmetricEigen';
 export type EigenSolver = 'auto' | 'host' | 'kernel';
 
 /**
+ * Checks a solver name.
+ *
+ * @param solver - The value given.
+ * @param caller - Name used in error messages.
+ * @param option - Name of the option that carried it.
+ * @throws RangeError if it is not `'auto'`, `'host'` or `'kernel'`.
+ */
+export function checkEigenSolver(solver: EigenSolver, caller: string, option = 'solver'): void {
+  if (solver !== 'auto' && solver !== 'host' && solver !== 'kernel') {
+    throw new RangeError(`${caller}: ${option} must be 'auto', 'host' or 'kernel', got ${String(solver)}`);
+  }
+}
+
+/**
  * Decides which solver runs on the active backend.
  *
  * @param solver - The requested solver.
@@ -35,9 +49,7 @@ export type EigenSolver = 'auto' | 'host' | 'kernel';
  *   solver name is unknown.
  */
 export function resolveEigenSolver(solver: EigenSolver, caller: string): 'host' | 'kernel' {
-  if (solver !== 'auto' && solver !== 'host' && solver !== 'kernel') {
-    throw new RangeError(`${caller}: solver must be 'auto', 'host' or 'kernel', got ${String(solver)}`);
-  }
+  checkEigenSolver(solver, caller);
   if (solver === 'host') return 'host';
   const backendName = tf.getBackend();
   const available = tf.getKernel(SYMMETRIC_EIGEN_KERNEL_NAME, backendName) !== undefined;

@@ -124,14 +124,14 @@ function filterKeys(
     1 / Math.sqrt(nodeDimension),
   );
   // The finiteness check reads the adjacency back; only the host solver (which reads back anyway) can afford it.
-  const onHost = resolveEigenSolver(settings.eigenSolver, 'Fsgt') === 'host';
+  const solver = resolveEigenSolver(settings.eigenSolver, 'Fsgt');
   const laplacian = normalizedLaplacian(symmetricAdjacency(similarity, settings.adjacencyActivation), {
-    checkFinite: onHost,
+    checkFinite: solver === 'host',
   });
   const { eigenvectors } = symmetricEigen(laplacian, {
     gradient: settings.eigenGradient,
     degeneracyEpsilon: settings.degeneracyEpsilon,
-    solver: settings.eigenSolver,
+    solver,
   });
   const features = keys.shape[2];
   const perHead = tf.reshape(keys, [batch, numHeads, nodes, features]);
