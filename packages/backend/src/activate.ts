@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from './errors.js';
 import { registerAllGradients } from './gradients.js';
+import { registerCpuKernels } from './log-sum-exp/index.js';
 import {
   type ActivateBackendOptions,
   type ActivatedBackend,
@@ -71,7 +72,8 @@ export function parseBackendPreference(
  * @throws TypeError if the preference names an unknown backend.
  * @remarks The gradients of all tfjs-core ops are registered first (see {@link registerAllGradients}); for
  *   `wasm`, so are the kernels the backend lacks for training (convolution filter gradients, ...), so `tf.grad`
- *   and tfjs-layers `fit` work on it; for `webgpu`, Siran's own kernels (see {@link registerWebGpuKernels}).
+ *   and tfjs-layers `fit` work on it; for `webgpu`, Siran's own kernels (see {@link registerWebGpuKernels}); for
+ *   `cpu`, those of {@link registerCpuKernels}.
  * @example
  * ```ts
  * import { activateBackend } from '@siran/backend';
@@ -175,8 +177,9 @@ const LOADERS: Record<BackendName, (context: LoaderContext) => Promise<LoadResul
     } catch (error) {
       throw new Error(`@tensorflow/tfjs-backend-cpu is not installed or fails to load (${firstLine(error)})`);
     }
+    const registeredKernels = registerCpuKernels();
     await setBackendOrThrow('cpu');
-    return { threads: 1, registeredKernels: [] };
+    return { threads: 1, registeredKernels };
   },
 };
 

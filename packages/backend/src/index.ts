@@ -5,6 +5,13 @@ export {
 export { BACKEND_INSTALL_HINTS, BackendUnavailableError } from './errors.js';
 export { registerAllGradients } from './gradients.js';
 export {
+  registerCpuKernels,
+  SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME,
+  SCALED_LOG_SUM_EXP_KERNEL_NAME,
+  SCALED_LOG_SUM_EXP_KERNELS,
+  type ScaledLogSumExpAttrs,
+} from './log-sum-exp/index.js';
+export {
   type ActivateBackendOptions,
   type ActivatedBackend,
   BACKEND_ENV_VARIABLE,

@@ -18,6 +18,7 @@ import { einsumConfig } from './einsum.js';
 import { WASM_BACKEND_NAME } from './kernel-runner.js';
 import { createSimdExpConfig } from './simd/exp.js';
 import { createSimdReductionConfig } from './simd/reductions.js';
+import { createSimdScaledLogSumExpConfigs } from './simd/scaled-log-sum-exp.js';
 import { loadSimdKernels } from './simd/simd-module.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
@@ -135,7 +136,8 @@ export const DEFAULT_WASM_TRAINING_KERNEL_OPTIONS: Required<WasmTrainingKernelOp
  * @remarks
  * Call it after `import '@tensorflow/tfjs-backend-wasm'` and before or after `setBackend('wasm')`.
  * A kernel that already exists for `wasm` (for example one a newer tfjs version ships) is left
- * alone. With `replaceSlowKernels`, the kernels of {@link WASM_REPLACEMENT_KERNELS} are swapped
+ * alone. Where the engine validates the SIMD module, it also adds Siran's scaled log-sum-exp kernels
+ * ({@link SCALED_LOG_SUM_EXP_KERNEL_NAME} and its gradient), which `@siran/sinkhorn` uses. With `replaceSlowKernels`, the kernels of {@link WASM_REPLACEMENT_KERNELS} are swapped
  * for faster kernels. Afterwards `tf.grad` through `conv2d`, `conv2dTranspose`,
  * `depthwiseConv2d`, `separableConv2d` and `gather` works on wasm, and tfjs-layers models `fit`.
  *
@@ -160,7 +162,9 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
     );
   }
   const registered: string[] = [];
-  for (const config of MISSING_KERNEL_CONFIGS) {
+  const kernels = loadSimdKernels();
+  const added = kernels === undefined ? [] : createSimdScaledLogSumExpConfigs(kernels);
+  for (const config of [...MISSING_KERNEL_CONFIGS, ...added]) {
     if (getKernel(config.kernelName, WASM_BACKEND_NAME) === undefined) {
       registerKernel(config);
       registered.push(config.kernelName);

@@ -243,7 +243,7 @@
   ;; the end), then the last 0-15 floats one by one. The order of the additions differs from a
   ;; sequential loop, so the result may differ from it in the last bits (it is usually closer to
   ;; the exact sum).
-  (func (export "sumRows") (param $source i32) (param $target i32) (param $rows i32) (param $length i32)
+  (func $sumRows (export "sumRows") (param $source i32) (param $target i32) (param $rows i32) (param $length i32)
     (local $end i32) (local $total f32)
     (local $a v128) (local $b v128) (local $c v128) (local $d v128)
     (block $rowsDone
@@ -278,5 +278,320 @@
         (f32.store (local.get $target) (local.get $total))
         (local.set $target (i32.add (local.get $target) (i32.const 4)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $nextRow))))
+
+  ;; exp in place of `count` floats at `at`, for arguments up to 88 (the log-sum-exp kernels below
+  ;; pass z - max <= 0, up to rounding; larger ones give junk, not Infinity): results below the
+  ;; smallest normal float (x < -87.33, -Infinity included) are 0, NaN stays NaN. Whole vectors, two
+  ;; per step: reads and writes up to 7 floats past `count`. x = k ln2 + r as in "exp"; the rounding
+  ;; constant 1.5 * 2^23 + 127 leaves k + 127 in the low bits of t, so t << 23 is 2^k (k + 127 stays
+  ;; in [1, 254] where the result is not masked); exp(r) is a degree-5 polynomial fitted to exp on
+  ;; [-ln2/2, ln2/2] (relative error 1.7e-7 evaluated in float32). Arguments are not clamped: those
+  ;; below -87.33 give junk (or NaN from -Infinity) that the final mask sets to 0.
+  (func $expInPlace (param $at i32) (param $count i32)
+    (local $end i32) (local $x v128) (local $y v128) (local $t v128) (local $u v128) (local $k v128)
+    (local $l v128) (local $p v128) (local $q v128)
+    (local $low v128) (local $log2e v128) (local $round v128) (local $ln2High v128) (local $ln2Low v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128)
+    (local.set $low (v128.const f32x4 -87.33 -87.33 -87.33 -87.33))
+    (local.set $log2e (v128.const f32x4 1.44269504089 1.44269504089 1.44269504089 1.44269504089))
+    (local.set $round (v128.const f32x4 12583039 12583039 12583039 12583039))
+    (local.set $ln2High (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
+    (local.set $ln2Low (v128.const f32x4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4))
+    (local.set $c1 (v128.const f32x4 0.999999880791 0.999999880791 0.999999880791 0.999999880791))
+    (local.set $c2 (v128.const f32x4 0.499991506338 0.499991506338 0.499991506338 0.499991506338))
+    (local.set $c3 (v128.const f32x4 0.166671812534 0.166671812534 0.166671812534 0.166671812534))
+    (local.set $c4 (v128.const f32x4 0.0418979451060 0.0418979451060 0.0418979451060 0.0418979451060))
+    (local.set $c5 (v128.const f32x4 0.00831787567586 0.00831787567586 0.00831787567586 0.00831787567586))
+    (local.set $end
+      (i32.add (local.get $at)
+        (i32.shl (i32.and (i32.add (local.get $count) (i32.const 7)) (i32.const -8)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+        (local.set $x (v128.load offset=0 (local.get $at)))
+        (local.set $y (v128.load offset=16 (local.get $at)))
+        (local.set $t (f32x4.add (f32x4.mul (local.get $x) (local.get $log2e)) (local.get $round)))
+        (local.set $u (f32x4.add (f32x4.mul (local.get $y) (local.get $log2e)) (local.get $round)))
+        (local.set $k (f32x4.sub (local.get $t) (local.get $round)))
+        (local.set $l (f32x4.sub (local.get $u) (local.get $round)))
+        ;; r = x - k ln2 (in two parts); p = 1 + r (c1 + r (c2 + r (c3 + r (c4 + r c5))))
+        (local.set $k
+          (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (local.get $ln2High)))
+            (f32x4.mul (local.get $k) (local.get $ln2Low))))
+        (local.set $l
+          (f32x4.sub (f32x4.sub (local.get $y) (f32x4.mul (local.get $l) (local.get $ln2High)))
+            (f32x4.mul (local.get $l) (local.get $ln2Low))))
+        (local.set $p (f32x4.add (local.get $c4) (f32x4.mul (local.get $k) (local.get $c5))))
+        (local.set $q (f32x4.add (local.get $c4) (f32x4.mul (local.get $l) (local.get $c5))))
+        (local.set $p (f32x4.add (local.get $c3) (f32x4.mul (local.get $k) (local.get $p))))
+        (local.set $q (f32x4.add (local.get $c3) (f32x4.mul (local.get $l) (local.get $q))))
+        (local.set $p (f32x4.add (local.get $c2) (f32x4.mul (local.get $k) (local.get $p))))
+        (local.set $q (f32x4.add (local.get $c2) (f32x4.mul (local.get $l) (local.get $q))))
+        (local.set $p (f32x4.add (local.get $c1) (f32x4.mul (local.get $k) (local.get $p))))
+        (local.set $q (f32x4.add (local.get $c1) (f32x4.mul (local.get $l) (local.get $q))))
+        (local.set $p (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $k) (local.get $p))))
+        (local.set $q (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $l) (local.get $q))))
+        ;; times 2^k, and 0 below the normal range
+        (v128.store offset=0 (local.get $at)
+          (v128.andnot (f32x4.mul (local.get $p) (i32x4.shl (local.get $t) (i32.const 23)))
+            (f32x4.lt (local.get $x) (local.get $low))))
+        (v128.store offset=16 (local.get $at)
+          (v128.andnot (f32x4.mul (local.get $q) (i32x4.shl (local.get $u) (i32.const 23)))
+            (f32x4.lt (local.get $y) (local.get $low))))
+        (local.set $at (i32.add (local.get $at) (i32.const 32)))
+        (br $next))))
+
+  ;; All-ones lanes for the first `count` lanes (count >= 4: all four).
+  (func $firstLanes (param $count i32) (result v128)
+    (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (local.get $count))))
+
+  ;; Scaled log-sum-exp along rows, in two parts: for each of `rows` rows of `length` floats C at
+  ;; `source`, with z_j = c_j - scale * C_j (c: `length` floats at `columnTerm`), writes
+  ;; max_j z_j at `maxOut` and sum_j exp(z_j - max) at `sumOut` (one float per row). `scratch` holds
+  ;; the rows at a stride of `length` rounded up to a whole vector (plus 8 floats of padding). The
+  ;; caller forms max + log(sum) and combines parts of rows longer than a chunk. A NaN z gives a NaN
+  ;; sum. Reads up to 3 floats past the inputs.
+  (func (export "lseRows") (param $source i32) (param $columnTerm i32) (param $rows i32) (param $length i32)
+    (param $scale f32) (param $scratch i32) (param $maxOut i32) (param $sumOut i32)
+    (local $j i32) (local $row i32) (local $at i32) (local $rowBytes i32) (local $stride i32) (local $full i32)
+    (local $s v128) (local $z v128) (local $m v128) (local $mask v128) (local $best f32)
+    (local.set $s (f32x4.splat (local.get $scale)))
+    (local.set $rowBytes (i32.shl (local.get $length) (i32.const 2)))
+    (local.set $stride (i32.and (i32.add (local.get $rowBytes) (i32.const 15)) (i32.const -16)))
+    ;; bytes covered by whole vectors, and the lanes of the last, partial one
+    (local.set $full (i32.and (local.get $rowBytes) (i32.const -16)))
+    (local.set $mask
+      (call $firstLanes (i32.shr_u (i32.sub (local.get $rowBytes) (local.get $full)) (i32.const 2))))
+    (local.set $row (i32.const 0))
+    (local.set $at (local.get $scratch))
+    (block $rowsDone
+      (loop $nextRow
+        (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+        ;; z into the scratch row (-inf in the lanes past the row end) and its maximum
+        (local.set $m (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $j (i32.const 0))
+        (block $zDone
+          (loop $zLoop
+            (br_if $zDone (i32.ge_u (local.get $j) (local.get $stride)))
+            (local.set $z
+              (f32x4.sub (v128.load (i32.add (local.get $columnTerm) (local.get $j)))
+                (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $source) (local.get $j))))))
+            (if (i32.ge_u (local.get $j) (local.get $full))
+              (then
+                (local.set $z
+                  (v128.bitselect (local.get $z) (v128.const f32x4 -inf -inf -inf -inf) (local.get $mask)))))
+            (v128.store (i32.add (local.get $at) (local.get $j)) (local.get $z))
+            (local.set $m (f32x4.pmax (local.get $m) (local.get $z)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $zLoop)))
+        (local.set $best
+          (f32.max
+            (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+            (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+        (f32.store (local.get $maxOut) (local.get $best))
+        ;; z - max in place
+        (local.set $m (f32x4.splat (local.get $best)))
+        (local.set $j (i32.const 0))
+        (block $shiftDone
+          (loop $shift
+            (br_if $shiftDone (i32.ge_u (local.get $j) (local.get $stride)))
+            (v128.store (i32.add (local.get $at) (local.get $j))
+              (f32x4.sub (v128.load (i32.add (local.get $at) (local.get $j))) (local.get $m)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $shift)))
+        (local.set $source (i32.add (local.get $source) (local.get $rowBytes)))
+        (local.set $at (i32.add (local.get $at) (local.get $stride)))
+        (local.set $maxOut (i32.add (local.get $maxOut) (i32.const 4)))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $nextRow)))
+    ;; the padding lanes hold exp(-inf) = 0, so whole padded rows can be summed
+    (local.set $j (i32.shr_u (local.get $stride) (i32.const 2)))
+    (call $expInPlace (local.get $scratch) (i32.mul (local.get $rows) (local.get $j)))
+    (call $sumRows (local.get $scratch) (local.get $sumOut) (local.get $rows) (local.get $j)))
+
+  ;; Scaled log-sum-exp along columns, accumulated over calls: for `rows` rows of `length` floats C
+  ;; at `source` and z_ij = r_i - scale * C_ij (r: `rows` floats at `rowTerm`), updates for every
+  ;; column j the running maximum M_j at `maxState` and the running sum S_j of exp(z_ij - M_j) at
+  ;; `sumState` (start with a very negative finite M and S = 0; the caller forms M + log(S)).
+  ;; `scratch` holds the rows at a stride of `length` rounded up to a whole vector, `delta` `length`
+  ;; floats (each plus 8 floats of padding). Whole vectors: the state areas hold up to 3 junk floats
+  ;; past `length`; reads up to 3 floats past the inputs.
+  (func (export "lseColumns") (param $source i32) (param $rowTerm i32) (param $rows i32) (param $length i32)
+    (param $scale f32) (param $scratch i32) (param $delta i32) (param $maxState i32) (param $sumState i32)
+    (local $j i32) (local $i i32) (local $from i32) (local $to i32) (local $rowBytes i32) (local $stride i32)
+    (local $s v128) (local $r v128) (local $z v128)
+    (local.set $s (f32x4.splat (local.get $scale)))
+    (local.set $rowBytes (i32.shl (local.get $length) (i32.const 2)))
+    (local.set $stride (i32.and (i32.add (local.get $rowBytes) (i32.const 15)) (i32.const -16)))
+    ;; keep the old maxima in `delta`
+    (local.set $j (i32.const 0))
+    (block $keepDone
+      (loop $keep
+        (br_if $keepDone (i32.ge_u (local.get $j) (local.get $stride)))
+        (v128.store (i32.add (local.get $delta) (local.get $j))
+          (v128.load (i32.add (local.get $maxState) (local.get $j))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $keep)))
+    ;; row by row: z into the scratch and the running maxima
+    (local.set $from (local.get $source))
+    (local.set $to (local.get $scratch))
+    (local.set $i (i32.const 0))
+    (block $rowsDone
+      (loop $nextRow
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $r (v128.load32_splat (i32.add (local.get $rowTerm) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $j (i32.const 0))
+        (block $columnsDone
+          (loop $columns
+            (br_if $columnsDone (i32.ge_u (local.get $j) (local.get $stride)))
+            (local.set $z
+              (f32x4.sub (local.get $r)
+                (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $from) (local.get $j))))))
+            (v128.store (i32.add (local.get $to) (local.get $j)) (local.get $z))
+            (v128.store (i32.add (local.get $maxState) (local.get $j))
+              (f32x4.pmax (v128.load (i32.add (local.get $maxState) (local.get $j))) (local.get $z)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $columns)))
+        (local.set $from (i32.add (local.get $from) (local.get $rowBytes)))
+        (local.set $to (i32.add (local.get $to) (local.get $stride)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $nextRow)))
+    ;; delta = old - new maxima; z - M in place
+    (local.set $j (i32.const 0))
+    (block $deltaDone
+      (loop $deltaLoop
+        (br_if $deltaDone (i32.ge_u (local.get $j) (local.get $stride)))
+        (v128.store (i32.add (local.get $delta) (local.get $j))
+          (f32x4.sub (v128.load (i32.add (local.get $delta) (local.get $j)))
+            (v128.load (i32.add (local.get $maxState) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $deltaLoop)))
+    (local.set $to (local.get $scratch))
+    (local.set $i (i32.const 0))
+    (block $shiftDone
+      (loop $shift
+        (br_if $shiftDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $shiftColumnsDone
+          (loop $shiftColumns
+            (br_if $shiftColumnsDone (i32.ge_u (local.get $j) (local.get $stride)))
+            (v128.store (i32.add (local.get $to) (local.get $j))
+              (f32x4.sub (v128.load (i32.add (local.get $to) (local.get $j)))
+                (v128.load (i32.add (local.get $maxState) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $shiftColumns)))
+        (local.set $to (i32.add (local.get $to) (local.get $stride)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $shift)))
+    (call $expInPlace (local.get $delta) (local.get $length))
+    (local.set $j (i32.shr_u (local.get $stride) (i32.const 2)))
+    (call $expInPlace (local.get $scratch) (i32.mul (local.get $rows) (local.get $j)))
+    ;; S = S exp(old - new) + column sums of the scratch
+    (local.set $j (i32.const 0))
+    (block $rescaleDone
+      (loop $rescale
+        (br_if $rescaleDone (i32.ge_u (local.get $j) (local.get $stride)))
+        (v128.store (i32.add (local.get $sumState) (local.get $j))
+          (f32x4.mul (v128.load (i32.add (local.get $sumState) (local.get $j)))
+            (v128.load (i32.add (local.get $delta) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $rescale)))
+    (call $addColumns (local.get $scratch) (local.get $sumState) (local.get $rows) (local.get $stride)))
+
+  ;; Adds the column sums of `rows` rows at `source`, `stride` bytes apart (a multiple of 16), to the
+  ;; floats at `target`.
+  (func $addColumns (param $source i32) (param $target i32) (param $rows i32) (param $stride i32)
+    (local $j i32)
+    (block $rowsDone
+      (loop $nextRow
+        (br_if $rowsDone (i32.eqz (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $columnsDone
+          (loop $columns
+            (br_if $columnsDone (i32.ge_u (local.get $j) (local.get $stride)))
+            (v128.store (i32.add (local.get $target) (local.get $j))
+              (f32x4.add (v128.load (i32.add (local.get $target) (local.get $j)))
+                (v128.load (i32.add (local.get $source) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $columns)))
+        (local.set $source (i32.add (local.get $source) (local.get $stride)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $nextRow))))
+
+  ;; W_ij = u_i v_j exp(r_i + c_j - scale * C_ij) for `rows` rows of `length` floats C at `source`
+  ;; (r, u: `rows` floats at `rowTerm`, `rowFactor`; c, v: `length` floats at `columnTerm`,
+  ;; `columnFactor`). Writes outputScale * W_ij at `target`, rows at a stride of `length` rounded up
+  ;; to a whole vector (plus 8 floats of padding; 0 in the lanes past the row end),
+  ;; sum_j W_ij at `rowSums`, and adds sum_i W_ij to `columnSums` (accumulated over calls). Whole
+  ;; vectors: junk lanes past `length` in `columnSums`; reads up to 3 floats past the inputs.
+  (func (export "scaledExp") (param $source i32) (param $target i32) (param $rows i32) (param $length i32)
+    (param $scale f32) (param $outputScale f32) (param $rowTerm i32) (param $rowFactor i32)
+    (param $columnTerm i32) (param $columnFactor i32) (param $rowSums i32) (param $columnSums i32)
+    (local $j i32) (local $i i32) (local $from i32) (local $to i32) (local $rowBytes i32) (local $full i32)
+    (local $stride i32)
+    (local $s v128) (local $o v128) (local $r v128) (local $u v128) (local $w v128) (local $acc v128)
+    (local $mask v128)
+    (local.set $s (f32x4.splat (local.get $scale)))
+    (local.set $o (f32x4.splat (local.get $outputScale)))
+    (local.set $rowBytes (i32.shl (local.get $length) (i32.const 2)))
+    (local.set $full (i32.and (local.get $rowBytes) (i32.const -16)))
+    (local.set $stride (i32.and (i32.add (local.get $rowBytes) (i32.const 15)) (i32.const -16)))
+    (local.set $mask
+      (call $firstLanes (i32.shr_u (i32.sub (local.get $rowBytes) (local.get $full)) (i32.const 2))))
+    ;; the exponents, row by row
+    (local.set $from (local.get $source))
+    (local.set $to (local.get $target))
+    (local.set $i (i32.const 0))
+    (block $argumentsDone
+      (loop $arguments
+        (br_if $argumentsDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $r (v128.load32_splat (i32.add (local.get $rowTerm) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $j (i32.const 0))
+        (block $columnsDone
+          (loop $columns
+            (br_if $columnsDone (i32.ge_u (local.get $j) (local.get $stride)))
+            (v128.store (i32.add (local.get $to) (local.get $j))
+              (f32x4.sub
+                (f32x4.add (local.get $r) (v128.load (i32.add (local.get $columnTerm) (local.get $j))))
+                (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $from) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $columns)))
+        (local.set $from (i32.add (local.get $from) (local.get $rowBytes)))
+        (local.set $to (i32.add (local.get $to) (local.get $stride)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $arguments)))
+    (call $expInPlace (local.get $target)
+      (i32.mul (local.get $rows) (i32.shr_u (local.get $stride) (i32.const 2))))
+    ;; the factors, the sums and the output scale
+    (local.set $to (local.get $target))
+    (local.set $i (i32.const 0))
+    (block $rowsDone
+      (loop $nextRow
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $u (v128.load32_splat (i32.add (local.get $rowFactor) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (block $factorsDone
+          (loop $factors
+            (br_if $factorsDone (i32.ge_u (local.get $j) (local.get $stride)))
+            (local.set $w
+              (f32x4.mul
+                (f32x4.mul (local.get $u) (v128.load (i32.add (local.get $columnFactor) (local.get $j))))
+                (v128.load (i32.add (local.get $to) (local.get $j)))))
+            ;; junk lanes past the row end count nowhere
+            (if (i32.ge_u (local.get $j) (local.get $full))
+              (then (local.set $w (v128.and (local.get $w) (local.get $mask)))))
+            (v128.store (i32.add (local.get $to) (local.get $j)) (f32x4.mul (local.get $w) (local.get $o)))
+            (local.set $acc (f32x4.add (local.get $acc) (local.get $w)))
+            (v128.store (i32.add (local.get $columnSums) (local.get $j))
+              (f32x4.add (v128.load (i32.add (local.get $columnSums) (local.get $j))) (local.get $w)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $factors)))
+        (f32.store (i32.add (local.get $rowSums) (i32.shl (local.get $i) (i32.const 2)))
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+            (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+        (local.set $to (i32.add (local.get $to) (local.get $stride)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $nextRow))))
 )

@@ -7,6 +7,41 @@ interface SimdExports {
   maxRows(source: number, target: number, rows: number, length: number): void;
   minRows(source: number, target: number, rows: number, length: number): void;
   sumRows(source: number, target: number, rows: number, length: number): void;
+  lseRows(
+    source: number,
+    columnTerm: number,
+    rows: number,
+    length: number,
+    scale: number,
+    scratch: number,
+    maxOut: number,
+    sumOut: number,
+  ): void;
+  lseColumns(
+    source: number,
+    rowTerm: number,
+    rows: number,
+    length: number,
+    scale: number,
+    scratch: number,
+    delta: number,
+    maxState: number,
+    sumState: number,
+  ): void;
+  scaledExp(
+    source: number,
+    target: number,
+    rows: number,
+    length: number,
+    scale: number,
+    outputScale: number,
+    rowTerm: number,
+    rowFactor: number,
+    columnTerm: number,
+    columnFactor: number,
+    rowSums: number,
+    columnSums: number,
+  ): void;
 }
 
 /**
@@ -15,7 +50,40 @@ interface SimdExports {
  */
 export const SIMD_CHUNK_ELEMENTS = 32768;
 
-/** The SIMD kernels with their memory laid out as one input and one output area of a chunk each. */
+/**
+ * The scaled log-sum-exp kernels of `kernels.wat` over one chunk of a matrix `C` in the input area: per-row
+ * terms `r` (and factors `u`) in `rowTerm` (`rowFactor`), per-column terms `c` (factors `v`) in `columnTerm`
+ * (`columnFactor`), results in `rowA`/`rowB` (one float per row) and `columnA`/`columnB` (one per column). Every
+ * area holds {@link SIMD_CHUNK_ELEMENTS} floats.
+ */
+export interface SimdLogSumExpKernels {
+  readonly rowTerm: Float32Array;
+  readonly rowFactor: Float32Array;
+  readonly rowA: Float32Array;
+  readonly rowB: Float32Array;
+  readonly columnTerm: Float32Array;
+  readonly columnFactor: Float32Array;
+  readonly columnA: Float32Array;
+  readonly columnB: Float32Array;
+  /**
+   * Per row of `rows x length` floats: `rowA = max_j z_ij`, `rowB = sum_j exp(z_ij - rowA)`, `z = c_j - scale C_ij`.
+   * Overwrites the output area.
+   */
+  rows(rows: number, length: number, scale: number): void;
+  /**
+   * Per column, accumulated over calls (start with `columnA` very negative and `columnB` 0): running maximum
+   * `columnA` of `z_ij = r_i - scale C_ij` and running sum `columnB` of `exp(z_ij - columnA)`. Overwrites the
+   * output area and `columnFactor`.
+   */
+  columns(rows: number, length: number, scale: number): void;
+  /**
+   * `W_ij = u_i v_j exp(r_i + c_j - scale C_ij)`: `outputScale * W` into the output area (same layout),
+   * `rowA` = row sums of `W`, and column sums of `W` added to `columnA`.
+   */
+  scaledExp(rows: number, length: number, scale: number, outputScale: number): void;
+}
+
+/** The SIMD kernels with their memory laid out as an input area, an output area and the areas of {@link SimdLogSumExpKernels}. */
 export interface SimdKernels {
   /** Input area: the first {@link SIMD_CHUNK_ELEMENTS} floats of the module's memory. */
   readonly input: Float32Array;
@@ -31,6 +99,8 @@ export interface SimdKernels {
   minRows(rows: number, length: number): void;
   /** Row sums, as {@link SimdKernels.maxRows}. */
   sumRows(rows: number, length: number): void;
+  /** The scaled log-sum-exp kernels, over the input area. */
+  readonly logSumExp: SimdLogSumExpKernels;
 }
 
 let loaded: SimdKernels | null | undefined;
@@ -60,23 +130,66 @@ export function loadSimdKernels(): SimdKernels | undefined {
     return undefined;
   }
   const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as SimdExports;
-  // Two areas of a chunk each, plus a vector of padding: exp reads and writes whole vectors.
-  const bytesNeeded = 2 * SIMD_CHUNK_ELEMENTS * 4 + 16;
+  // Ten areas of a chunk each, each followed by a little padding: the kernels read and write whole vectors.
+  const areaBytes = SIMD_CHUNK_ELEMENTS * 4 + 64;
+  const areaCount = 10;
   const pageBytes = 65536;
-  const pages = Math.ceil(bytesNeeded / pageBytes) - exports.memory.buffer.byteLength / pageBytes;
+  const pages = Math.ceil((areaCount * areaBytes) / pageBytes) - exports.memory.buffer.byteLength / pageBytes;
   if (pages > 0) exports.memory.grow(pages);
   // The memory never grows again, so these views stay attached.
-  const outputOffset = SIMD_CHUNK_ELEMENTS * 4 + 16;
-  const input = new Float32Array(exports.memory.buffer, 0, SIMD_CHUNK_ELEMENTS);
-  const output = new Float32Array(exports.memory.buffer, outputOffset, SIMD_CHUNK_ELEMENTS);
+  const offset = (area: number) => area * areaBytes;
+  const area = (index: number) => new Float32Array(exports.memory.buffer, offset(index), SIMD_CHUNK_ELEMENTS);
+  const outputOffset = offset(1);
+  const [rowTerm, rowFactor, rowA, rowB, columnTerm, columnFactor, columnA, columnB] = [
+    2, 3, 4, 5, 6, 7, 8, 9,
+  ];
   loaded = {
-    input,
-    output,
+    input: area(0),
+    output: area(1),
     outputOffset,
     exp: (count) => exports.exp(0, 0, count),
     maxRows: (rows, length) => exports.maxRows(0, outputOffset, rows, length),
     minRows: (rows, length) => exports.minRows(0, outputOffset, rows, length),
     sumRows: (rows, length) => exports.sumRows(0, outputOffset, rows, length),
+    logSumExp: {
+      rowTerm: area(rowTerm),
+      rowFactor: area(rowFactor),
+      rowA: area(rowA),
+      rowB: area(rowB),
+      columnTerm: area(columnTerm),
+      columnFactor: area(columnFactor),
+      columnA: area(columnA),
+      columnB: area(columnB),
+      rows: (rows, length, scale) =>
+        exports.lseRows(0, offset(columnTerm), rows, length, scale, outputOffset, offset(rowA), offset(rowB)),
+      columns: (rows, length, scale) =>
+        exports.lseColumns(
+          0,
+          offset(rowTerm),
+          rows,
+          length,
+          scale,
+          outputOffset,
+          offset(columnFactor),
+          offset(columnA),
+          offset(columnB),
+        ),
+      scaledExp: (rows, length, scale, outputScale) =>
+        exports.scaledExp(
+          0,
+          outputOffset,
+          rows,
+          length,
+          scale,
+          outputScale,
+          offset(rowTerm),
+          offset(rowFactor),
+          offset(columnTerm),
+          offset(columnFactor),
+          offset(rowA),
+          offset(columnA),
+        ),
+    },
   };
   return loaded;
 }
