@@ -3,6 +3,7 @@ export {
   type CostFunction,
   type CostNormalization,
   DEFAULT_SINKHORN_OPTIONS,
+  type LogSumExpImplementation,
   type ResolvedSinkhornOptions,
   resolveSinkhornOptions,
   type SelfTermUpdate,

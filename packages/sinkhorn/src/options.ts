@@ -24,6 +24,13 @@ export type SinkhornGradient = 'unrolled' | 'envelope';
 /** How the self terms `W(x, x)` and `W(y, y)` of the divergence are iterated. */
 export type SelfTermUpdate = 'symmetric' | 'alternating';
 
+/**
+ * Where the log-sum-exp of every softmin runs: `'kernel'` in the backend's fused `SiranScaledLogSumExp` kernel and
+ * its gradient (one pass over the cost each; `@siran/backend` registers them for wasm and cpu), `'ops'` as
+ * tfjs-core ops, `'auto'` the kernel when the active backend has it.
+ */
+export type LogSumExpImplementation = 'auto' | 'ops' | 'kernel';
+
 /** Whether the cost matrix is materialised at once or streamed in blocks of rows. */
 export type SinkhornStrategy = 'auto' | 'dense' | 'blockwise';
 
@@ -63,6 +70,8 @@ export interface SinkhornOptions {
   readonly denseLimit?: number;
   /** Check inputs for NaN/Infinity and weights for sign and sum (one small read-back per call). */
   readonly validateInputs?: boolean;
+  /** Fused backend kernel or tfjs-core ops for the log-sum-exp (see {@link LogSumExpImplementation}). */
+  readonly logSumExp?: LogSumExpImplementation;
 }
 
 /** Options with every field present. */
@@ -96,6 +105,7 @@ export const DEFAULT_SINKHORN_OPTIONS: ResolvedSinkhornOptions = {
   blockSize: 0,
   denseLimit: 4_194_304,
   validateInputs: true,
+  logSumExp: 'auto',
 };
 
 function checkChoice(caller: string, name: string, value: unknown, allowed: readonly string[]): void {
@@ -155,6 +165,7 @@ export function resolveSinkhornOptions(
   checkChoice(caller, 'gradient', resolved.gradient, ['unrolled', 'envelope']);
   checkChoice(caller, 'selfTermUpdate', resolved.selfTermUpdate, ['symmetric', 'alternating']);
   checkChoice(caller, 'strategy', resolved.strategy, ['auto', 'dense', 'blockwise']);
+  checkChoice(caller, 'logSumExp', resolved.logSumExp, ['auto', 'ops', 'kernel']);
   if (resolved.readout === 'sharp' && resolved.gradient === 'envelope') {
     throw new RangeError(
       `${caller}: the envelope gradient is only valid for readout 'dual'; use gradient 'unrolled' with 'sharp'`,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CostKernel } from './cost.js';
-import { rowShiftedExp } from './log-sum-exp.js';
+import { kernelRowShiftedExp, rowShiftedExp } from './log-sum-exp.js';
 
 /** A range of consecutive rows. */
 export type Block = { start: number; size: number };
@@ -22,7 +22,7 @@ export function sliceRows<T extends tf.Tensor>(tensor: T, block: Block): T {
 
 /**
  * Transport plan of one row block, `exp(logA_i + logB_j + (f_i + g_j - C_ij) / epsilon)`, `[B, block, m]`,
- * computed through a row softmax (see `rowShiftedExp`).
+ * computed through a row softmax (see `rowShiftedExp`) or, when `fused`, in one pass of the fused gradient kernel.
  */
 export function planBlock(
   cost: tf.Tensor3D,
@@ -31,10 +31,12 @@ export function planBlock(
   f: tf.Tensor,
   g: tf.Tensor,
   epsilon: number,
+  fused: boolean,
 ): tf.Tensor3D {
   return tf.tidy(() => {
     const rowTerm = tf.add(logA, tf.div(f, epsilon)) as tf.Tensor2D;
-    const columnTerm = tf.add(logB, tf.div(g, epsilon));
+    const columnTerm = tf.add(logB, tf.div(g, epsilon)) as tf.Tensor2D;
+    if (fused) return kernelRowShiftedExp(cost, rowTerm, columnTerm, 1 / epsilon);
     return rowShiftedExp(rowTerm, tf.sub(tf.expandDims(columnTerm, 1), tf.div(cost, epsilon)) as tf.Tensor3D);
   });
 }

@@ -6,7 +6,8 @@ import { customOperation } from './no-gradient.js';
 import { logWeights } from './weights.js';
 
 /**
- * `<a, f> + <b, g>` with the envelope gradient (cost gradient `P`, recomputed block by block).
+ * `<a, f> + <b, g>` with the envelope gradient (cost gradient `P`, recomputed block by block; `fused`: with the
+ * fused kernel).
  *
  * @returns `[B]`; the caller disposes it.
  */
@@ -20,6 +21,7 @@ export function blockwiseEnvelopeValue(
   f: tf.Tensor2D,
   g: tf.Tensor2D,
   epsilon: number,
+  fused: boolean,
 ): tf.Tensor1D {
   const node = customOperation(([r, c, wa, wb, fa, gb], save) => {
     save([r, c, wa, wb, fa, gb]);
@@ -32,7 +34,15 @@ export function blockwiseEnvelopeValue(
         let columnGradient = tf.zerosLike(sc);
         const upstream = tf.reshape(dy, [-1, 1, 1]);
         const rowGradients = forEachBlock(sr, sc, (block, cost, rowPoints) => {
-          const plan = planBlock(cost, sliceRows(logA, block), logB, sliceRows(sf, block), sg, epsilon);
+          const plan = planBlock(
+            cost,
+            sliceRows(logA, block),
+            logB,
+            sliceRows(sf, block),
+            sg,
+            epsilon,
+            fused,
+          );
           const [rowPart, columnPart] = kernel.pullback(rowPoints, sc, tf.mul(plan, upstream) as tf.Tensor3D);
           return [rowPart, columnPart];
         }).map(([rowPart, columnPart]) => {
@@ -55,7 +65,8 @@ export function blockwiseEnvelopeValue(
 }
 
 /**
- * `<P, C>` streamed over row blocks, with a gradient that recomputes each block.
+ * `<P, C>` streamed over row blocks, with a gradient that recomputes each block (`fused`: plans from the fused
+ * kernel).
  *
  * @returns `[B]`; the caller disposes it.
  */
@@ -69,11 +80,12 @@ export function blockwiseSharpValue(
   f: tf.Tensor2D,
   g: tf.Tensor2D,
   epsilon: number,
+  fused: boolean,
 ): tf.Tensor1D {
   const node = customOperation(([r, c, la, lb, fa, gb], save) => {
     save([r, c, la, lb, fa, gb]);
     const parts = forEachBlock(r as tf.Tensor3D, c as tf.Tensor3D, (block, cost) => {
-      const plan = planBlock(cost, sliceRows(la, block), lb, sliceRows(fa, block), gb, epsilon);
+      const plan = planBlock(cost, sliceRows(la, block), lb, sliceRows(fa, block), gb, epsilon, fused);
       return tf.sum(tf.mul(plan, cost), [1, 2]);
     });
     return {
@@ -85,7 +97,7 @@ export function blockwiseSharpValue(
         let columnGradient = tf.zerosLike(sc);
         let columnMass = tf.zerosLike(slb);
         const rowParts = forEachBlock(sr, sc, (block, cost, rowPoints) => {
-          const plan = planBlock(cost, sliceRows(sla, block), slb, sliceRows(sf, block), sg, epsilon);
+          const plan = planBlock(cost, sliceRows(sla, block), slb, sliceRows(sf, block), sg, epsilon, fused);
           const mass = tf.mul(tf.mul(plan, cost), upstream);
           const costWeights = tf.mul(tf.sub(plan, tf.div(tf.mul(plan, cost), epsilon)), upstream);
           const [rowPart, columnPart] = kernel.pullback(rowPoints, sc, costWeights as tf.Tensor3D);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { planBlock } from './blocks.js';
 import { sumOverRows } from './fast-ops.js';
 import type { TransportGeometry } from './geometry.js';
-import { softmaxWithLogSumExp } from './log-sum-exp.js';
+import { kernelLogSumExp, softmaxWithLogSumExp } from './log-sum-exp.js';
 import { customOperation, withoutGradient } from './no-gradient.js';
 import { logWeights } from './weights.js';
 
@@ -31,19 +31,30 @@ function logSumExpRows(cost: tf.Tensor3D, h: tf.Tensor2D, inverseEpsilon: number
  *
  * @param cost - The cost, built with differentiable ops; the geometry does not own it.
  * @param symmetric - Whether `cost` is known to be symmetric (a self term), so no transpose is made.
+ * @param fused - Whether the log-sum-exps run in the backend's fused kernels (which reduce either axis, so no
+ *   transpose is made either).
  * @returns The geometry; its methods return new tensors. Call it inside a `tf.tidy` that outlives it.
  */
-export function createDenseGeometry(cost: tf.Tensor3D, symmetric: boolean): TransportGeometry {
+export function createDenseGeometry(
+  cost: tf.Tensor3D,
+  symmetric: boolean,
+  fused: boolean,
+): TransportGeometry {
   const [batchSize, rowCount, columnCount] = cost.shape;
-  const transposed = symmetric ? cost : (tf.transpose(cost, [0, 2, 1]) as tf.Tensor3D);
+  const transposed = symmetric || fused ? cost : (tf.transpose(cost, [0, 2, 1]) as tf.Tensor3D);
+  const softmin = (axis: 1 | 2) => (h: tf.Tensor2D, epsilon: number) =>
+    tf.tidy(() => {
+      const logSumExp = fused
+        ? kernelLogSumExp(cost, h, 1 / epsilon, axis)
+        : logSumExpRows(axis === 2 ? cost : transposed, h, 1 / epsilon);
+      return tf.mul(logSumExp, -epsilon) as tf.Tensor2D;
+    });
   return {
     batchSize,
     rowCount,
     columnCount,
-    softminRows: (h, epsilon) =>
-      tf.tidy(() => tf.mul(logSumExpRows(cost, h, 1 / epsilon), -epsilon) as tf.Tensor2D),
-    softminColumns: (h, epsilon) =>
-      tf.tidy(() => tf.mul(logSumExpRows(transposed, h, 1 / epsilon), -epsilon) as tf.Tensor2D),
+    softminRows: softmin(2),
+    softminColumns: softmin(1),
     envelopeValue: (a, b, f, g, epsilon) => {
       const node = customOperation(([c, wa, wb, fa, gb], save) => {
         save([c, wa, wb, fa, gb]);
@@ -57,7 +68,7 @@ export function createDenseGeometry(cost: tf.Tensor3D, symmetric: boolean): Tran
               tf.Tensor2D,
               tf.Tensor2D,
             ];
-            const plan = planBlock(sc, logWeights(sa), logWeights(sb), sf, sg, epsilon);
+            const plan = planBlock(sc, logWeights(sa), logWeights(sb), sf, sg, epsilon, fused);
             const upstream = tf.expandDims(dy, 1);
             return [
               tf.mul(plan, tf.expandDims(upstream, 2)),
@@ -72,8 +83,10 @@ export function createDenseGeometry(cost: tf.Tensor3D, symmetric: boolean): Tran
       return node(cost, a, b, f, g) as tf.Tensor1D;
     },
     sharpValue: (logA, logB, f, g, epsilon) =>
-      tf.tidy(() => tf.sum(tf.mul(planBlock(cost, logA, logB, f, g, epsilon), cost), [1, 2]) as tf.Tensor1D),
-    plan: (logA, logB, f, g, epsilon) => tf.tidy(() => planBlock(cost, logA, logB, f, g, epsilon)),
+      tf.tidy(
+        () => tf.sum(tf.mul(planBlock(cost, logA, logB, f, g, epsilon, fused), cost), [1, 2]) as tf.Tensor1D,
+      ),
+    plan: (logA, logB, f, g, epsilon) => tf.tidy(() => planBlock(cost, logA, logB, f, g, epsilon, fused)),
     statistics: (a, b) =>
       withoutGradient([cost, a, b], () =>
         tf.tidy(() => {

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { sumOverRows } from './fast-ops.js';
+import { customOperation } from './no-gradient.js';
 
 /*
  * Log-sum-exp through the backend's softmax kernel. A softmax is one fused, vectorised kernel on wasm (XNNPACK)
@@ -37,4 +39,106 @@ export function rowShiftedExp(rowTerm: tf.Tensor2D, z: tf.Tensor3D): tf.Tensor3D
     const { probabilities, logSumExp } = softmaxWithLogSumExp(z);
     return tf.mul(probabilities, tf.expandDims(tf.exp(tf.add(rowTerm, logSumExp)), 2)) as tf.Tensor3D;
   });
+}
+
+/*
+ * The fused kernels: one pass over the cost for the log-sum-exp, one for its gradient, no `[B, r, c]` intermediate.
+ * `@siran/backend` registers them for wasm and cpu; the names and the contract are that package's.
+ */
+
+/** Name of the backend kernel computing `LSE(h - scale * x)` along one axis of `x` `[B, r, c]`. */
+export const SCALED_LOG_SUM_EXP_KERNEL_NAME = 'SiranScaledLogSumExp';
+
+/** Name of the backend kernel computing the gradient of {@link SCALED_LOG_SUM_EXP_KERNEL_NAME}. */
+export const SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME = 'SiranScaledLogSumExpGrad';
+
+/**
+ * Whether the engine records operations for a gradient now. Inside the forward pass of a custom gradient (such as
+ * the iterations of the envelope gradient) it does not, and wrapping a kernel in a custom gradient of its own would
+ * only add copies. Reads the engine's own (untyped) state; assumes recording when it cannot tell.
+ */
+function tapeIsRecording(): boolean {
+  const engine = tf.engine() as unknown as { isTapeOn?: () => boolean };
+  return typeof engine.isTapeOn === 'function' ? engine.isTapeOn() : true;
+}
+
+/** Whether the active backend has both fused kernels. */
+export function hasScaledLogSumExpKernels(): boolean {
+  const backendName = tf.getBackend();
+  return (
+    tf.getKernel(SCALED_LOG_SUM_EXP_KERNEL_NAME, backendName) !== undefined &&
+    tf.getKernel(SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME, backendName) !== undefined
+  );
+}
+
+/**
+ * `LSE(h - scale * x)` along `axis` of `x` through the fused kernel, differentiable in `x` and `h`.
+ *
+ * @param x - `[B, r, c]`.
+ * @param h - `[B, c]` for `axis` 2 (the result is `[B, r]`), `[B, r]` for `axis` 1 (the result is `[B, c]`).
+ * @param scale - Factor of `x`.
+ * @param axis - The reduced axis of `x`.
+ * @returns The log-sum-exp; the caller disposes it.
+ */
+export function kernelLogSumExp(x: tf.Tensor3D, h: tf.Tensor2D, scale: number, axis: 1 | 2): tf.Tensor2D {
+  const attrs = { scale, axis };
+  if (!tapeIsRecording()) {
+    return tf.engine().runKernel(SCALED_LOG_SUM_EXP_KERNEL_NAME, { x, h }, attrs) as tf.Tensor2D;
+  }
+  const node = customOperation(([cost, shift], save) => {
+    const value = tf
+      .engine()
+      .runKernel(SCALED_LOG_SUM_EXP_KERNEL_NAME, { x: cost, h: shift }, attrs) as tf.Tensor;
+    save([cost, shift, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf
+          .engine()
+          .runKernel(
+            SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME,
+            { x: saved[0], h: saved[1], y: saved[2], dy },
+            attrs,
+          ) as tf.Tensor[],
+    };
+  });
+  return node(x, h) as tf.Tensor2D;
+}
+
+/**
+ * `exp(rowTerm_i + columnTerm_j - scale * x_ij)` through the fused gradient kernel (it is `-scale * dy * P` with
+ * `dy = -1 / scale`, `h = columnTerm` and `y = -rowTerm`), differentiable in all three inputs.
+ *
+ * @returns `[B, r, c]`; the caller disposes it.
+ */
+export function kernelRowShiftedExp(
+  x: tf.Tensor3D,
+  rowTerm: tf.Tensor2D,
+  columnTerm: tf.Tensor2D,
+  scale: number,
+): tf.Tensor3D {
+  const evaluate = (cost: tf.Tensor, rows: tf.Tensor, columns: tf.Tensor) =>
+    tf.tidy(() => {
+      const [plan] = tf
+        .engine()
+        .runKernel(
+          SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME,
+          { x: cost, h: columns, y: tf.neg(rows), dy: tf.fill(rows.shape, -1 / scale) },
+          { scale, axis: 2 },
+        ) as tf.Tensor[];
+      return plan as tf.Tensor3D;
+    });
+  if (!tapeIsRecording()) return evaluate(x, rowTerm, columnTerm);
+  const node = customOperation(([cost, rows, columns], save) => {
+    const value = evaluate(cost, rows, columns);
+    save([value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const weighted = tf.mul(dy, saved[0]) as tf.Tensor3D;
+        return [tf.mul(weighted, -scale), tf.sum(weighted, 2), sumOverRows(weighted)];
+      },
+    };
+  });
+  return node(x, rowTerm, columnTerm) as tf.Tensor3D;
 }

@@ -4,6 +4,7 @@ import { createBlockwiseGeometry } from './blockwise-geometry.js';
 import { type CostKernel, createCostKernel } from './cost.js';
 import { createDenseGeometry } from './dense-geometry.js';
 import type { TransportGeometry } from './geometry.js';
+import { hasScaledLogSumExpKernels, SCALED_LOG_SUM_EXP_KERNEL_NAME } from './log-sum-exp.js';
 import { packColumns, withoutGradient } from './no-gradient.js';
 import {
   type BatchedInputs,
@@ -46,14 +47,33 @@ function createGeometry(
   spec: TermSpec,
   options: ResolvedSinkhornOptions,
   symmetric: boolean,
+  fused: boolean,
 ) {
   const [rows, columns] = spec;
   const entries = rows.shape[0] * rows.shape[1] * columns.shape[1];
   const dense =
     options.strategy === 'dense' || (options.strategy === 'auto' && entries <= options.denseLimit);
   return dense
-    ? createDenseGeometry(kernel.evaluate(rows, columns), symmetric)
-    : createBlockwiseGeometry(kernel, rows, columns, options.blockSize);
+    ? createDenseGeometry(kernel.evaluate(rows, columns), symmetric, fused)
+    : createBlockwiseGeometry(kernel, rows, columns, options.blockSize, fused);
+}
+
+/**
+ * Decides whether the fused log-sum-exp kernels run.
+ *
+ * @throws RangeError if `'kernel'` is asked for and the active backend lacks them.
+ */
+function useFusedKernels(caller: string, options: ResolvedSinkhornOptions): boolean {
+  if (options.logSumExp === 'ops') return false;
+  const available = hasScaledLogSumExpKernels();
+  if (options.logSumExp === 'kernel' && !available) {
+    throw new RangeError(
+      `${caller}: logSumExp 'kernel' needs the ${SCALED_LOG_SUM_EXP_KERNEL_NAME} kernels, but the ` +
+        `"${tf.getBackend()}" backend has none; activateBackend from @siran/backend registers them for wasm and ` +
+        `cpu, or use logSumExp 'ops'`,
+    );
+  }
+  return available;
 }
 
 /**
@@ -116,8 +136,9 @@ export function solveTerms(
     options.costNormalization === 'max' ||
     options.relativeEpsilon ||
     (options.epsilonAnnealing && options.annealingStart === undefined);
+  const fused = useFusedKernels(caller, options);
   const rawGeometry = needsStatistics
-    ? createGeometry(baseKernel, [x, y, a, b, false], options, false)
+    ? createGeometry(baseKernel, [x, y, a, b, false], options, false, fused)
     : undefined;
   const detectIdentity = withSelfTerms && options.selfTermUpdate === 'symmetric';
   const { mean, max } =
@@ -146,7 +167,7 @@ export function solveTerms(
     geometry:
       i === 0 && rawGeometry && normaliser === 1
         ? rawGeometry
-        : createGeometry(kernel, spec, options, spec[4] && symmetricSelf),
+        : createGeometry(kernel, spec, options, spec[4] && symmetricSelf, fused),
     logA: logWeights(spec[2]),
     logB: logWeights(spec[3]),
   }));
