@@ -2,6 +2,7 @@ import {
   BatchMatMul,
   Exp,
   getKernel,
+  Identity,
   type KernelConfig,
   type KernelFunc,
   Max,
@@ -15,6 +16,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { einsumConfig } from './einsum.js';
+import { createSharedIdentityConfig } from './identity.js';
 import { WASM_BACKEND_NAME } from './kernel-runner.js';
 import { createSimdExpConfig } from './simd/exp.js';
 import { createSimdReductionConfig } from './simd/reductions.js';
@@ -52,10 +54,13 @@ type WrapperFactory = (shipped: KernelConfig) => KernelConfig;
 
 /**
  * Replacements that wrap the shipped kernel (and fall back to it outside the cases they speed up):
- * `BatchMatMul` always, and `Exp`, `Max`, `Min`, `Sum` where the engine validates the SIMD module.
+ * `BatchMatMul` and `Identity` always, and `Exp`, `Max`, `Min`, `Sum` where the engine validates the SIMD module.
  */
 function wrapperFactories(): [string, WrapperFactory][] {
-  const factories: [string, WrapperFactory][] = [[BatchMatMul, createBatchMatMulConfig]];
+  const factories: [string, WrapperFactory][] = [
+    [BatchMatMul, createBatchMatMulConfig],
+    [Identity, createSharedIdentityConfig],
+  ];
   const kernels = loadSimdKernels();
   if (kernels !== undefined) {
     factories.push(
@@ -73,7 +78,8 @@ function wrapperFactories(): [string, WrapperFactory][] {
  * than a vectorised loop; {@link registerWasmTrainingKernels} replaces them unless told not to.
  *
  * @remarks
- * `Conv2DBackpropInput` and `BatchMatMul` are compositions of XNNPACK kernels. `Exp`, `Max`, `Min`
+ * `Conv2DBackpropInput` and `BatchMatMul` are compositions of XNNPACK kernels. `Identity` shares its input's data
+ * instead of copying it (as the cpu backend does). `Exp`, `Max`, `Min`
  * and `Sum` (float32; the reductions over the innermost axes) run a small WebAssembly SIMD module of
  * this package instead of the shipped scalar loops, about 3-4 times faster; they are replaced only
  * where `WebAssembly.validate` accepts that module (Node 16.4+ and current browsers), else left alone.
@@ -86,6 +92,7 @@ function wrapperFactories(): [string, WrapperFactory][] {
 export const WASM_REPLACEMENT_KERNELS: readonly string[] = [
   ...REPLACEMENT_KERNEL_CONFIGS.map((config) => config.kernelName),
   BatchMatMul,
+  Identity,
   Exp,
   Max,
   Min,
@@ -107,7 +114,8 @@ export interface WasmTrainingKernelOptions {
   /**
    * Also replace the shipped kernels of {@link WASM_REPLACEMENT_KERNELS}: the input gradient of `conv2d` (a
    * direct loop about ten times slower than the forward convolution), `BatchMatMul` (about ten times slower
-   * on batches and transposed operands than on one plain product), and, with WebAssembly SIMD, `Exp`,
+   * on batches and transposed operands than on one plain product), `Identity` (a copy, now a shared reference), and,
+   * with WebAssembly SIMD, `Exp`,
    * `Max`, `Min` and `Sum` (scalar loops).
    */
   readonly replaceSlowKernels?: boolean;

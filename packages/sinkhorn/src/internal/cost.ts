@@ -53,8 +53,46 @@ function squaredEuclideanPullback(
   });
 }
 
+/**
+ * `|x_i - x_j|^2` of one point set with itself: one centring, one set of norms, one transpose (`[B, n, n]`).
+ */
+function squaredEuclideanSelf(points: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const x = tf.sub(points, tf.mean(points, 1, true)) as tf.Tensor3D;
+    const norms = tf.sum(tf.square(x), 2, true);
+    const products = matMulTransposed(x, x);
+    return tf.relu(tf.sub(tf.add(norms, tf.transpose(norms, [0, 2, 1])), tf.mul(products, 2))) as tf.Tensor3D;
+  });
+}
+
+/**
+ * Pullback of the self cost: `sum_ij W_ij d|x_i - x_j|^2 / dx = 2 (mass(S) x - S x)` with `S = W + W^T`, one
+ * product with the points instead of two.
+ */
+function squaredEuclideanSelfPullback(
+  multiplier: number,
+  points: tf.Tensor3D,
+  weights: tf.Tensor3D,
+): tf.Tensor3D {
+  return tf.tidy(() => {
+    const symmetric = tf.add(weights, tf.transpose(weights, [0, 2, 1])) as tf.Tensor3D;
+    const mass = tf.sum(symmetric, 2, true);
+    return tf.mul(tf.sub(tf.mul(mass, points), tf.matMul(symmetric, points)), 2 * multiplier) as tf.Tensor3D;
+  });
+}
+
 function squaredEuclideanKernel(multiplier: number): CostKernel {
-  // The gradient is written by hand: autodiff of matMul uses transposed products, a slow path on wasm.
+  // The gradients are written by hand: autodiff of matMul uses transposed products, a slow path on wasm.
+  const evaluateSelf = customOperation(([points], save) => {
+    save([points]);
+    const cost = squaredEuclideanSelf(points as tf.Tensor3D);
+    return {
+      value: multiplier === 1 ? cost : tf.mul(cost, multiplier),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        squaredEuclideanSelfPullback(multiplier, saved[0] as tf.Tensor3D, dy as tf.Tensor3D),
+      ],
+    };
+  });
   const evaluate = customOperation(([rows, columns], save) => {
     save([rows, columns]);
     const cost = squaredEuclidean(rows as tf.Tensor3D, columns as tf.Tensor3D);
@@ -72,7 +110,12 @@ function squaredEuclideanKernel(multiplier: number): CostKernel {
   return {
     multiplier,
     symmetric: true,
-    evaluate: (rows, columns) => evaluate(rows, columns) as tf.Tensor3D,
+    // The self terms pass the same tensor twice; where the points are larger than the cost (d >= n), sharing the
+    // work is cheaper (for n > d, symmetrising W would cost an n x n transpose).
+    evaluate: (rows, columns) =>
+      (rows === columns && rows.shape[2] >= rows.shape[1]
+        ? evaluateSelf(rows)
+        : evaluate(rows, columns)) as tf.Tensor3D,
     pullback: (rows, columns, weights) => squaredEuclideanPullback(multiplier, rows, columns, weights),
   };
 }

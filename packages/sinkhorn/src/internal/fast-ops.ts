@@ -1,16 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { hasScaledLogSumExpKernels } from './log-sum-exp.js';
 
 /*
- * Formulations that avoid slow paths of some backends: on wasm, `matMul` with a transposed operand and sums
- * over a non-last axis are 10-20x slower than a plain `matMul` (measured on a `[1024, 1024]` operand).
+ * Formulations that avoid slow paths of some backends: on the shipped wasm backend, `matMul` with a transposed
+ * operand and sums over a non-last axis are 10-20x slower than a plain `matMul` (measured on a `[1024, 1024]`
+ * operand).
  */
 
 /**
- * Sums `[B, r, c]` over its middle axis, as a matrix product with a row of ones.
+ * Sums `[B, r, c]` over its middle axis: with `tf.sum` where the backend has the fused log-sum-exp kernels (then it
+ * is completed by `@siran/backend`, whose wasm `Sum` adds rows directly), else as a matrix product with a row of ones.
  *
  * @returns `[B, c]`; the caller disposes it.
  */
 export function sumOverRows(t: tf.Tensor3D): tf.Tensor2D {
+  if (hasScaledLogSumExpKernels()) return tf.sum(t, 1);
   return tf.tidy(() => {
     const ones = tf.ones([t.shape[0], 1, t.shape[1]]);
     return tf.squeeze(tf.matMul(ones, t), [1]) as tf.Tensor2D;

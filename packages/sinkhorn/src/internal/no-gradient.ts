@@ -12,7 +12,8 @@ export function withoutGradient<T extends tf.Tensor>(inputs: readonly tf.Tensor[
   const shapes = inputs.map((tensor) => [tensor.shape, tensor.dtype] as const);
   const node = customOperation(() => ({
     value: compute(),
-    gradFunc: () => shapes.map(([shape, dtype]) => tf.zeros(shape, dtype)),
+    // `fill` runs in the backend; `zeros` builds the array in JavaScript and uploads it.
+    gradFunc: () => shapes.map(([shape, dtype]) => tf.fill(shape, 0, dtype)),
   }));
   return node(...inputs) as T;
 }

@@ -498,9 +498,10 @@
         (br $rescale)))
     (call $addColumns (local.get $scratch) (local.get $sumState) (local.get $rows) (local.get $stride)))
 
-  ;; Adds the column sums of `rows` rows at `source`, `stride` bytes apart (a multiple of 16), to the
-  ;; floats at `target`.
-  (func $addColumns (param $source i32) (param $target i32) (param $rows i32) (param $stride i32)
+  ;; Adds the column sums of `rows` rows at `source`, `stride` bytes apart, to the floats at `target`,
+  ;; four columns at a time: where `stride` is not a multiple of 16, the lanes past a row's end read
+  ;; the next row and add junk to `target` past the row length (up to 3 floats).
+  (func $addColumns (export "addColumns") (param $source i32) (param $target i32) (param $rows i32) (param $stride i32)
     (local $j i32)
     (block $rowsDone
       (loop $nextRow

@@ -158,6 +158,34 @@ describe('Max, Min and Sum on wasm (SIMD kernels)', () => {
     expectSums(actual.values, x, length);
   });
 
+  it('sums over one middle axis (column sums), also over more rows than a chunk holds', async () => {
+    for (const [shape, axis] of [
+      [[2, 1000, 7], 1],
+      [[3, 4, 5, 6], 1],
+      [[1, 3 * SIMD_CHUNK_ELEMENTS + 5, 3], 1],
+      [[5, 9], 0],
+    ] as [number[], number][]) {
+      const x = seededValues(
+        shape.reduce((a, b) => a * b),
+        17,
+      );
+      const actual = await computeOn('wasm', () => tf.sum(tf.tensor(x, shape), axis, axis === 0));
+      const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+      const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+      // float64 column sums, transposed into rows so that expectSums applies
+      const columns = new Float32Array(x.length);
+      for (let block = 0; block < outer; block++) {
+        for (let row = 0; row < shape[axis]; row++) {
+          for (let k = 0; k < inner; k++) {
+            columns[(block * inner + k) * shape[axis] + row] = x[(block * shape[axis] + row) * inner + k];
+          }
+        }
+      }
+      expect(actual.shape).toEqual(axis === 0 ? [1, 9] : shape.filter((_, index) => index !== axis));
+      expectSums(actual.values, columns, shape[axis]);
+    }
+  });
+
   it('keeps dims', async () => {
     const x = seededValues(60, 3);
     const actual = await computeOn('wasm', () => tf.max(tf.tensor(x, [3, 4, 5]), [-1, -2], true));

@@ -34,6 +34,42 @@ const COMBINE: Record<SimdReduction, Combine> = {
 };
 
 /**
+ * `Sum` over one axis that is not the innermost: for each block of the outer axes, the column sums of the
+ * `[reduced, inner]` matrix behind it, accumulated in the output area chunk by chunk.
+ */
+function sumOverMiddleAxis(
+  backend: KernelBackend,
+  x: TensorInfo,
+  axis: number,
+  keepDims: boolean,
+  kernels: SimdKernels,
+): TensorInfo {
+  const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, [axis]);
+  const runner = new KernelRunner(backend, Sum);
+  const output = runner.allocate(
+    keepDims ? backend_util.expandShapeToKeepDim(outShape, [axis]) : outShape,
+    'float32',
+  );
+  const from = runner.view(x) as Float32Array;
+  const to = runner.view(output) as Float32Array;
+  const reduced = x.shape[axis];
+  const inner = util.sizeFromShape(x.shape.slice(axis + 1));
+  const outer = util.sizeFromShape(x.shape.slice(0, axis));
+  const rowsPerChunk = Math.floor(SIMD_CHUNK_ELEMENTS / inner);
+  for (let block = 0; block < outer; block++) {
+    kernels.output.fill(0, 0, inner + 4);
+    for (let row = 0; row < reduced; row += rowsPerChunk) {
+      const count = Math.min(rowsPerChunk, reduced - row);
+      const start = (block * reduced + row) * inner;
+      kernels.input.set(from.subarray(start, start + count * inner));
+      kernels.addColumns(count, inner);
+    }
+    to.set(kernels.output.subarray(0, inner), block * inner);
+  }
+  return runner.keep(output);
+}
+
+/**
  * Builds a `Max`, `Min` or `Sum` for the wasm backend that reduces float32 tensors over their
  * innermost axes with the SIMD kernels of `kernels.wat`.
  *
@@ -49,7 +85,8 @@ const COMBINE: Record<SimdReduction, Combine> = {
  * a chunk is reduced chunk by chunk. As in the shipped kernels, a NaN anywhere in a row gives NaN,
  * and infinities are ordinary values; sums are added in another order than the shipped sequential
  * loop, so they may differ from it in the last bits. Other axes (whose values are not contiguous)
- * go to the shipped kernel, which transposes first.
+ * go to the shipped kernel, which transposes first, except a `Sum` over one other axis, which adds whole rows of the
+ * axes behind it (column sums) four lanes at a time.
  */
 export function createSimdReductionConfig(
   kind: SimdReduction,
@@ -70,8 +107,13 @@ export function createSimdReductionConfig(
     const axis = kind === Max ? args.attrs.reductionIndices : args.attrs.axis;
     const axes = util.parseAxisParam(axis as number | number[], x.shape).sort((a, b) => a - b);
     const size = util.sizeFromShape(x.shape);
-    if (x.dtype !== 'float32' || size === 0 || !backend_util.axesAreInnerMostDims(axes, x.shape.length)) {
-      return shipped(args as never) as TensorInfo;
+    if (x.dtype !== 'float32' || size === 0) return shipped(args as never) as TensorInfo;
+    if (!backend_util.axesAreInnerMostDims(axes, x.shape.length)) {
+      const inner = util.sizeFromShape(x.shape.slice(axes[0] + 1));
+      if (kind !== Sum || axes.length !== 1 || inner > SIMD_CHUNK_ELEMENTS) {
+        return shipped(args as never) as TensorInfo;
+      }
+      return sumOverMiddleAxis(args.backend, x, axes[0], keepDims === true, kernels);
     }
     const [outShape, reduceShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
     const length = util.sizeFromShape(reduceShape);

@@ -7,6 +7,7 @@ interface SimdExports {
   maxRows(source: number, target: number, rows: number, length: number): void;
   minRows(source: number, target: number, rows: number, length: number): void;
   sumRows(source: number, target: number, rows: number, length: number): void;
+  addColumns(source: number, target: number, rows: number, stride: number): void;
   lseRows(
     source: number,
     columnTerm: number,
@@ -99,6 +100,11 @@ export interface SimdKernels {
   minRows(rows: number, length: number): void;
   /** Row sums, as {@link SimdKernels.maxRows}. */
   sumRows(rows: number, length: number): void;
+  /**
+   * Adds the column sums of `rows` rows of `length` floats in the input area to the first `length` floats of the
+   * output area (which also get junk in up to 3 floats past `length`).
+   */
+  addColumns(rows: number, length: number): void;
   /** The scaled log-sum-exp kernels, over the input area. */
   readonly logSumExp: SimdLogSumExpKernels;
 }
@@ -151,6 +157,7 @@ export function loadSimdKernels(): SimdKernels | undefined {
     maxRows: (rows, length) => exports.maxRows(0, outputOffset, rows, length),
     minRows: (rows, length) => exports.minRows(0, outputOffset, rows, length),
     sumRows: (rows, length) => exports.sumRows(0, outputOffset, rows, length),
+    addColumns: (rows, length) => exports.addColumns(0, outputOffset, rows, length * 4),
     logSumExp: {
       rowTerm: area(rowTerm),
       rowFactor: area(rowFactor),
