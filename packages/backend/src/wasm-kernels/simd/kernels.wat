@@ -282,63 +282,109 @@
 
   ;; exp in place of `count` floats at `at`, for arguments up to 88 (the log-sum-exp kernels below
   ;; pass z - max <= 0, up to rounding; larger ones give junk, not Infinity): results below the
-  ;; smallest normal float (x < -87.33, -Infinity included) are 0, NaN stays NaN. Whole vectors, two
-  ;; per step: reads and writes up to 7 floats past `count`. x = k ln2 + r as in "exp"; the rounding
+  ;; smallest normal float (x < -87.33, -Infinity included) are 0, NaN stays NaN. Whole vectors, four
+  ;; per step: reads and writes up to 15 floats past `count`. x = k ln2 + r as in "exp"; the rounding
   ;; constant 1.5 * 2^23 + 127 leaves k + 127 in the low bits of t, so t << 23 is 2^k (k + 127 stays
   ;; in [1, 254] where the result is not masked); exp(r) is a degree-5 polynomial fitted to exp on
   ;; [-ln2/2, ln2/2] (relative error 1.7e-7 evaluated in float32). Arguments are not clamped: those
   ;; below -87.33 give junk (or NaN from -Infinity) that the final mask sets to 0.
   (func $expInPlace (param $at i32) (param $count i32)
-    (local $end i32) (local $x v128) (local $y v128) (local $t v128) (local $u v128) (local $k v128)
-    (local $l v128) (local $p v128) (local $q v128)
-    (local $low v128) (local $log2e v128) (local $round v128) (local $ln2High v128) (local $ln2Low v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128)
-    (local.set $low (v128.const f32x4 -87.33 -87.33 -87.33 -87.33))
+    (local $end i32)
+    (local $x v128) (local $y v128) (local $v v128) (local $w v128)
+    (local $tx v128) (local $ty v128) (local $tv v128) (local $tw v128)
+    (local $rx v128) (local $ry v128) (local $rv v128) (local $rw v128)
+    (local $log2e v128) (local $round v128)
     (local.set $log2e (v128.const f32x4 1.44269504089 1.44269504089 1.44269504089 1.44269504089))
     (local.set $round (v128.const f32x4 12583039 12583039 12583039 12583039))
-    (local.set $ln2High (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
-    (local.set $ln2Low (v128.const f32x4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4))
-    (local.set $c1 (v128.const f32x4 0.999999880791 0.999999880791 0.999999880791 0.999999880791))
-    (local.set $c2 (v128.const f32x4 0.499991506338 0.499991506338 0.499991506338 0.499991506338))
-    (local.set $c3 (v128.const f32x4 0.166671812534 0.166671812534 0.166671812534 0.166671812534))
-    (local.set $c4 (v128.const f32x4 0.0418979451060 0.0418979451060 0.0418979451060 0.0418979451060))
-    (local.set $c5 (v128.const f32x4 0.00831787567586 0.00831787567586 0.00831787567586 0.00831787567586))
     (local.set $end
       (i32.add (local.get $at)
-        (i32.shl (i32.and (i32.add (local.get $count) (i32.const 7)) (i32.const -8)) (i32.const 2))))
+        (i32.shl (i32.and (i32.add (local.get $count) (i32.const 15)) (i32.const -16)) (i32.const 2))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
         (local.set $x (v128.load offset=0 (local.get $at)))
         (local.set $y (v128.load offset=16 (local.get $at)))
-        (local.set $t (f32x4.add (f32x4.mul (local.get $x) (local.get $log2e)) (local.get $round)))
-        (local.set $u (f32x4.add (f32x4.mul (local.get $y) (local.get $log2e)) (local.get $round)))
-        (local.set $k (f32x4.sub (local.get $t) (local.get $round)))
-        (local.set $l (f32x4.sub (local.get $u) (local.get $round)))
-        ;; r = x - k ln2 (in two parts); p = 1 + r (c1 + r (c2 + r (c3 + r (c4 + r c5))))
-        (local.set $k
-          (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (local.get $ln2High)))
-            (f32x4.mul (local.get $k) (local.get $ln2Low))))
-        (local.set $l
-          (f32x4.sub (f32x4.sub (local.get $y) (f32x4.mul (local.get $l) (local.get $ln2High)))
-            (f32x4.mul (local.get $l) (local.get $ln2Low))))
-        (local.set $p (f32x4.add (local.get $c4) (f32x4.mul (local.get $k) (local.get $c5))))
-        (local.set $q (f32x4.add (local.get $c4) (f32x4.mul (local.get $l) (local.get $c5))))
-        (local.set $p (f32x4.add (local.get $c3) (f32x4.mul (local.get $k) (local.get $p))))
-        (local.set $q (f32x4.add (local.get $c3) (f32x4.mul (local.get $l) (local.get $q))))
-        (local.set $p (f32x4.add (local.get $c2) (f32x4.mul (local.get $k) (local.get $p))))
-        (local.set $q (f32x4.add (local.get $c2) (f32x4.mul (local.get $l) (local.get $q))))
-        (local.set $p (f32x4.add (local.get $c1) (f32x4.mul (local.get $k) (local.get $p))))
-        (local.set $q (f32x4.add (local.get $c1) (f32x4.mul (local.get $l) (local.get $q))))
-        (local.set $p (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $k) (local.get $p))))
-        (local.set $q (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $l) (local.get $q))))
-        ;; times 2^k, and 0 below the normal range
+        (local.set $v (v128.load offset=32 (local.get $at)))
+        (local.set $w (v128.load offset=48 (local.get $at)))
+        (local.set $tx (f32x4.add (f32x4.mul (local.get $x) (local.get $log2e)) (local.get $round)))
+        (local.set $ty (f32x4.add (f32x4.mul (local.get $y) (local.get $log2e)) (local.get $round)))
+        (local.set $tv (f32x4.add (f32x4.mul (local.get $v) (local.get $log2e)) (local.get $round)))
+        (local.set $tw (f32x4.add (f32x4.mul (local.get $w) (local.get $log2e)) (local.get $round)))
+        ;; r = x - k ln2 (in two parts), k = t - round
+        (local.set $rx (f32x4.sub (local.get $tx) (local.get $round)))
+        (local.set $rx
+          (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $rx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+            (f32x4.mul (local.get $rx) (v128.const f32x4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4))))
+        (local.set $ry (f32x4.sub (local.get $ty) (local.get $round)))
+        (local.set $ry
+          (f32x4.sub (f32x4.sub (local.get $y) (f32x4.mul (local.get $ry) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+            (f32x4.mul (local.get $ry) (v128.const f32x4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4))))
+        (local.set $rv (f32x4.sub (local.get $tv) (local.get $round)))
+        (local.set $rv
+          (f32x4.sub (f32x4.sub (local.get $v) (f32x4.mul (local.get $rv) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+            (f32x4.mul (local.get $rv) (v128.const f32x4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4))))
+        (local.set $rw (f32x4.sub (local.get $tw) (local.get $round)))
+        (local.set $rw
+          (f32x4.sub (f32x4.sub (local.get $w) (f32x4.mul (local.get $rw) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+            (f32x4.mul (local.get $rw) (v128.const f32x4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4))))
+        ;; p = 1 + r (c1 + r (c2 + r (c3 + r (c4 + r c5)))), times 2^k, 0 below the normal range
         (v128.store offset=0 (local.get $at)
-          (v128.andnot (f32x4.mul (local.get $p) (i32x4.shl (local.get $t) (i32.const 23)))
-            (f32x4.lt (local.get $x) (local.get $low))))
+          (v128.andnot
+            (f32x4.mul
+              (f32x4.add (v128.const f32x4 1 1 1 1)
+                (f32x4.mul (local.get $rx)
+                  (f32x4.add (v128.const f32x4 0.999999880791 0.999999880791 0.999999880791 0.999999880791)
+                    (f32x4.mul (local.get $rx)
+                      (f32x4.add (v128.const f32x4 0.499991506338 0.499991506338 0.499991506338 0.499991506338)
+                        (f32x4.mul (local.get $rx)
+                          (f32x4.add (v128.const f32x4 0.166671812534 0.166671812534 0.166671812534 0.166671812534)
+                            (f32x4.mul (local.get $rx)
+                              (f32x4.add (v128.const f32x4 0.0418979451060 0.0418979451060 0.0418979451060 0.0418979451060) (f32x4.mul (local.get $rx) (v128.const f32x4 0.00831787567586 0.00831787567586 0.00831787567586 0.00831787567586)))))))))))
+              (i32x4.shl (local.get $tx) (i32.const 23)))
+            (f32x4.lt (local.get $x) (v128.const f32x4 -87.33 -87.33 -87.33 -87.33))))
         (v128.store offset=16 (local.get $at)
-          (v128.andnot (f32x4.mul (local.get $q) (i32x4.shl (local.get $u) (i32.const 23)))
-            (f32x4.lt (local.get $y) (local.get $low))))
-        (local.set $at (i32.add (local.get $at) (i32.const 32)))
+          (v128.andnot
+            (f32x4.mul
+              (f32x4.add (v128.const f32x4 1 1 1 1)
+                (f32x4.mul (local.get $ry)
+                  (f32x4.add (v128.const f32x4 0.999999880791 0.999999880791 0.999999880791 0.999999880791)
+                    (f32x4.mul (local.get $ry)
+                      (f32x4.add (v128.const f32x4 0.499991506338 0.499991506338 0.499991506338 0.499991506338)
+                        (f32x4.mul (local.get $ry)
+                          (f32x4.add (v128.const f32x4 0.166671812534 0.166671812534 0.166671812534 0.166671812534)
+                            (f32x4.mul (local.get $ry)
+                              (f32x4.add (v128.const f32x4 0.0418979451060 0.0418979451060 0.0418979451060 0.0418979451060) (f32x4.mul (local.get $ry) (v128.const f32x4 0.00831787567586 0.00831787567586 0.00831787567586 0.00831787567586)))))))))))
+              (i32x4.shl (local.get $ty) (i32.const 23)))
+            (f32x4.lt (local.get $y) (v128.const f32x4 -87.33 -87.33 -87.33 -87.33))))
+        (v128.store offset=32 (local.get $at)
+          (v128.andnot
+            (f32x4.mul
+              (f32x4.add (v128.const f32x4 1 1 1 1)
+                (f32x4.mul (local.get $rv)
+                  (f32x4.add (v128.const f32x4 0.999999880791 0.999999880791 0.999999880791 0.999999880791)
+                    (f32x4.mul (local.get $rv)
+                      (f32x4.add (v128.const f32x4 0.499991506338 0.499991506338 0.499991506338 0.499991506338)
+                        (f32x4.mul (local.get $rv)
+                          (f32x4.add (v128.const f32x4 0.166671812534 0.166671812534 0.166671812534 0.166671812534)
+                            (f32x4.mul (local.get $rv)
+                              (f32x4.add (v128.const f32x4 0.0418979451060 0.0418979451060 0.0418979451060 0.0418979451060) (f32x4.mul (local.get $rv) (v128.const f32x4 0.00831787567586 0.00831787567586 0.00831787567586 0.00831787567586)))))))))))
+              (i32x4.shl (local.get $tv) (i32.const 23)))
+            (f32x4.lt (local.get $v) (v128.const f32x4 -87.33 -87.33 -87.33 -87.33))))
+        (v128.store offset=48 (local.get $at)
+          (v128.andnot
+            (f32x4.mul
+              (f32x4.add (v128.const f32x4 1 1 1 1)
+                (f32x4.mul (local.get $rw)
+                  (f32x4.add (v128.const f32x4 0.999999880791 0.999999880791 0.999999880791 0.999999880791)
+                    (f32x4.mul (local.get $rw)
+                      (f32x4.add (v128.const f32x4 0.499991506338 0.499991506338 0.499991506338 0.499991506338)
+                        (f32x4.mul (local.get $rw)
+                          (f32x4.add (v128.const f32x4 0.166671812534 0.166671812534 0.166671812534 0.166671812534)
+                            (f32x4.mul (local.get $rw)
+                              (f32x4.add (v128.const f32x4 0.0418979451060 0.0418979451060 0.0418979451060 0.0418979451060) (f32x4.mul (local.get $rw) (v128.const f32x4 0.00831787567586 0.00831787567586 0.00831787567586 0.00831787567586)))))))))))
+              (i32x4.shl (local.get $tw) (i32.const 23)))
+            (f32x4.lt (local.get $w) (v128.const f32x4 -87.33 -87.33 -87.33 -87.33))))
+        (local.set $at (i32.add (local.get $at) (i32.const 64)))
         (br $next))))
 
   ;; All-ones lanes for the first `count` lanes (count >= 4: all four).
@@ -348,7 +394,7 @@
   ;; Scaled log-sum-exp along rows, in two parts: for each of `rows` rows of `length` floats C at
   ;; `source`, with z_j = c_j - scale * C_j (c: `length` floats at `columnTerm`), writes
   ;; max_j z_j at `maxOut` and sum_j exp(z_j - max) at `sumOut` (one float per row). `scratch` holds
-  ;; the rows at a stride of `length` rounded up to a whole vector (plus 8 floats of padding). The
+  ;; the rows at a stride of `length` rounded up to a whole vector (plus 16 floats of padding). The
   ;; caller forms max + log(sum) and combines parts of rows longer than a chunk. A NaN z gives a NaN
   ;; sum. Reads up to 3 floats past the inputs.
   (func (export "lseRows") (param $source i32) (param $columnTerm i32) (param $rows i32) (param $length i32)
@@ -414,7 +460,7 @@
   ;; column j the running maximum M_j at `maxState` and the running sum S_j of exp(z_ij - M_j) at
   ;; `sumState` (start with a very negative finite M and S = 0; the caller forms M + log(S)).
   ;; `scratch` holds the rows at a stride of `length` rounded up to a whole vector, `delta` `length`
-  ;; floats (each plus 8 floats of padding). Whole vectors: the state areas hold up to 3 junk floats
+  ;; floats (each plus 16 floats of padding). Whole vectors: the state areas hold up to 3 junk floats
   ;; past `length`; reads up to 3 floats past the inputs.
   (func (export "lseColumns") (param $source i32) (param $rowTerm i32) (param $rows i32) (param $length i32)
     (param $scale f32) (param $scratch i32) (param $delta i32) (param $maxState i32) (param $sumState i32)
@@ -522,7 +568,7 @@
   ;; W_ij = u_i v_j exp(r_i + c_j - scale * C_ij) for `rows` rows of `length` floats C at `source`
   ;; (r, u: `rows` floats at `rowTerm`, `rowFactor`; c, v: `length` floats at `columnTerm`,
   ;; `columnFactor`). Writes outputScale * W_ij at `target`, rows at a stride of `length` rounded up
-  ;; to a whole vector (plus 8 floats of padding; 0 in the lanes past the row end),
+  ;; to a whole vector (plus 16 floats of padding; 0 in the lanes past the row end),
   ;; sum_j W_ij at `rowSums`, and adds sum_i W_ij to `columnSums` (accumulated over calls). Whole
   ;; vectors: junk lanes past `length` in `columnSums`; reads up to 3 floats past the inputs.
   (func (export "scaledExp") (param $source i32) (param $target i32) (param $rows i32) (param $length i32)
