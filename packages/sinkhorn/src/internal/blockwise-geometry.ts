@@ -132,22 +132,9 @@ export function createBlockwiseGeometry(
     batchSize,
     rowCount,
     columnCount,
-    softminRows: (h, epsilon) =>
-      tf.tidy(
-        () =>
-          tf.mul(
-            blockwiseLogSumExp(kernel, rowBlock, rows, columns, h, epsilon, fused),
-            -epsilon,
-          ) as tf.Tensor2D,
-      ),
-    softminColumns: (h, epsilon) =>
-      tf.tidy(
-        () =>
-          tf.mul(
-            blockwiseLogSumExp(transposed, pick(rowCount), columns, rows, h, epsilon, fused),
-            -epsilon,
-          ) as tf.Tensor2D,
-      ),
+    logSumExpRows: (h, epsilon) => blockwiseLogSumExp(kernel, rowBlock, rows, columns, h, epsilon, fused),
+    logSumExpColumns: (h, epsilon) =>
+      blockwiseLogSumExp(transposed, pick(rowCount), columns, rows, h, epsilon, fused),
     envelopeValue: (a, b, f, g, epsilon) =>
       blockwiseEnvelopeValue(kernel, forEachBlock, rows, columns, a, b, f, g, epsilon, fused),
     sharpValue: (logA, logB, f, g, epsilon) =>

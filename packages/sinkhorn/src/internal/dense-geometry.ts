@@ -42,19 +42,16 @@ export function createDenseGeometry(
 ): TransportGeometry {
   const [batchSize, rowCount, columnCount] = cost.shape;
   const transposed = symmetric || fused ? cost : (tf.transpose(cost, [0, 2, 1]) as tf.Tensor3D);
-  const softmin = (axis: 1 | 2) => (h: tf.Tensor2D, epsilon: number) =>
-    tf.tidy(() => {
-      const logSumExp = fused
-        ? kernelLogSumExp(cost, h, 1 / epsilon, axis)
-        : logSumExpRows(axis === 2 ? cost : transposed, h, 1 / epsilon);
-      return tf.mul(logSumExp, -epsilon) as tf.Tensor2D;
-    });
+  const logSumExp = (axis: 1 | 2) => (h: tf.Tensor2D, epsilon: number) =>
+    fused
+      ? kernelLogSumExp(cost, h, 1 / epsilon, axis)
+      : logSumExpRows(axis === 2 ? cost : transposed, h, 1 / epsilon);
   return {
     batchSize,
     rowCount,
     columnCount,
-    softminRows: softmin(2),
-    softminColumns: softmin(1),
+    logSumExpRows: logSumExp(2),
+    logSumExpColumns: logSumExp(1),
     envelopeValue: (a, b, f, g, epsilon) => {
       const node = customOperation(([c, wa, wb, fa, gb], save) => {
         save([c, wa, wb, fa, gb]);

@@ -5,16 +5,16 @@ import type * as tf from '@tensorflow/tfjs-core';
  * (`m` points, weights `b`), for a batch of independent problems.
  *
  * Every method returns a new tensor owned by the caller. `h` arguments are log-domain column (or row)
- * scalings, e.g. `h_j = log b_j + g_j / epsilon`.
+ * scalings, e.g. `h_j = log b_j + g_j / epsilon`; the softmin is `-epsilon` times the log-sum-exp.
  */
 export interface TransportGeometry {
   readonly batchSize: number;
   readonly rowCount: number;
   readonly columnCount: number;
-  /** `f_i = -epsilon * LSE_j(h_j - C_ij / epsilon)`, `h` `[B, m]` to `[B, n]`; differentiable. */
-  softminRows(h: tf.Tensor2D, epsilon: number): tf.Tensor2D;
-  /** `g_j = -epsilon * LSE_i(h_i - C_ij / epsilon)`, `h` `[B, n]` to `[B, m]`; differentiable. */
-  softminColumns(h: tf.Tensor2D, epsilon: number): tf.Tensor2D;
+  /** `LSE_j(h_j - C_ij / epsilon)`, `h` `[B, m]` to `[B, n]`; differentiable. */
+  logSumExpRows(h: tf.Tensor2D, epsilon: number): tf.Tensor2D;
+  /** `LSE_i(h_i - C_ij / epsilon)`, `h` `[B, n]` to `[B, m]`; differentiable. */
+  logSumExpColumns(h: tf.Tensor2D, epsilon: number): tf.Tensor2D;
   /**
    * `<a, f> + <b, g>` with the envelope-theorem gradient: `P` for the cost, `f` and `g` for the weights,
    * nothing for the potentials. `[B]`.

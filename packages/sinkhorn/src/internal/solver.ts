@@ -47,32 +47,44 @@ export function epsilonAt(schedule: SolverSchedule, t: number): number {
   return Math.max(epsilon, annealingStart * annealingFactor ** t);
 }
 
-function shift(logWeights: tf.Tensor2D, potential: tf.Tensor2D, epsilon: number): tf.Tensor2D {
-  return tf.add(logWeights, tf.div(potential, epsilon));
-}
+/**
+ * The iterations run on scaled potentials `psi = -f / epsilon` (and `-g / epsilon`): a softmin is then one
+ * log-sum-exp, `psi_i = LSE_j(log b_j - psi_j - C_ij / epsilon)`, with no scaling before or after it.
+ */
+type ScaledPotentials = DualPotentials;
 
 function step(
   problem: TransportProblem,
-  state: DualPotentials,
+  state: ScaledPotentials,
   epsilon: number,
   first: boolean,
-): DualPotentials {
+): ScaledPotentials {
   const { geometry, logA, logB, kind } = problem;
   if (kind === 'self') {
-    const update = geometry.softminRows(shift(logA, state.f, epsilon), epsilon);
+    const update = geometry.logSumExpRows(tf.sub(logA, state.f), epsilon);
     const f = first ? update : (tf.mul(tf.add(state.f, update), 0.5) as tf.Tensor2D);
     return { f, g: f };
   }
-  const f = geometry.softminRows(shift(logB, state.g, epsilon), epsilon);
-  const g = geometry.softminColumns(shift(logA, f, epsilon), epsilon);
+  const f = geometry.logSumExpRows(tf.sub(logB, state.g), epsilon);
+  const g = geometry.logSumExpColumns(tf.sub(logA, f), epsilon);
   return { f, g };
 }
 
-/** L1 row-marginal error `sum_i a_i |1 - exp((f_i - softmin(g)_i) / epsilon)|`, max over the batch. */
-function marginalError(problem: TransportProblem, state: DualPotentials, epsilon: number): tf.Scalar {
+/** Both potentials times `factor`: `epsilon_old / epsilon_new` when annealing, `-epsilon` to get `f` and `g` back. */
+function rescale(state: ScaledPotentials, factor: number): ScaledPotentials {
+  const times = (t: tf.Tensor2D) => tf.tidy(() => tf.mul(t, factor) as tf.Tensor2D);
+  const f = times(state.f);
+  return { f, g: state.f === state.g ? f : times(state.g) };
+}
+
+/**
+ * L1 row-marginal error `sum_i a_i |1 - exp((f_i - softmin(g)_i) / epsilon)|`, max over the batch, from scaled
+ * potentials: `(f_i - softmin(g)_i) / epsilon = next_i - psi_i`.
+ */
+function marginalError(problem: TransportProblem, state: ScaledPotentials, epsilon: number): tf.Scalar {
   const { geometry, logA, logB } = problem;
-  const next = geometry.softminRows(shift(logB, state.g, epsilon), epsilon);
-  const ratio = tf.exp(tf.div(tf.sub(state.f, next), epsilon));
+  const next = geometry.logSumExpRows(tf.sub(logB, state.g), epsilon);
+  const ratio = tf.exp(tf.sub(next, state.f));
   return tf.max(tf.sum(tf.mul(tf.exp(logA), tf.abs(tf.sub(1, ratio))), 1));
 }
 
@@ -112,9 +124,16 @@ export function solveTransport(
     return { f, g: problem.kind === 'self' ? f : (tf.zeros([batch, m]) as tf.Tensor2D) };
   });
   let t = 0;
+  let current = epsilonAt(schedule, 0);
   while (t < schedule.iterations) {
     const epsilon = epsilonAt(schedule, t);
-    const previous = states;
+    let previous = states;
+    if (epsilon !== current) {
+      // Annealing: the same potentials, scaled for the new epsilon.
+      previous = states.map((state) => rescale(state, current / epsilon));
+      tf.dispose(states.flatMap((s) => (s.f === s.g ? [s.f] : [s.f, s.g])));
+      current = epsilon;
+    }
     states = problems.map((problem, i) => {
       const [f, g] = tf.tidy(() => {
         const next = step(problem, previous[i], epsilon, t === 0);
@@ -130,5 +149,8 @@ export function solveTransport(
       break;
     }
   }
-  return { potentials: states, iterations: t };
+  // The dual potentials f = -epsilon psi, at the epsilon of the last iteration (the target).
+  const potentials = states.map((state) => rescale(state, -current));
+  tf.dispose(states.flatMap((s) => (s.f === s.g ? [s.f] : [s.f, s.g])));
+  return { potentials, iterations: t };
 }
