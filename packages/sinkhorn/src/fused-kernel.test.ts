@@ -5,23 +5,13 @@ import { registerAllGradients, registerWasmTrainingKernels } from '@siran/backen
 import { beforeAll, describe, expect, it } from 'vitest';
 import { entropicTransport } from './entropic-transport.js';
 import type { SinkhornOptions } from './options.js';
+import { relativeError } from './internal/test-helpers.js';
 import { sinkhornDivergence } from './sinkhorn-divergence.js';
 
 beforeAll(async () => {
   await registerAllGradients();
   registerWasmTrainingKernels();
 });
-
-/** Largest absolute difference over the largest magnitude of the reference. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    error = Math.max(error, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return error / scale;
-}
 
 /** The divergence and its gradients for the points and the weights, as plain arrays. */
 function divergenceAndGradients(options: SinkhornOptions) {

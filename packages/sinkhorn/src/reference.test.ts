@@ -6,6 +6,7 @@ import { registerCpuKernels } from '@siran/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LogSumExpImplementation } from './options.js';
 import { sinkhornDistance } from './sinkhorn-distance.js';
+import { relativeError } from './internal/test-helpers.js';
 import { sinkhornDivergence } from './sinkhorn-divergence.js';
 
 interface ReferenceCase {
@@ -30,16 +31,6 @@ beforeAll(async () => {
   registerCpuKernels();
   await tf.setBackend('cpu');
 });
-
-function relativeError(actual: ArrayLike<number>, expected: number[]): number {
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    error = Math.max(error, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return error / scale;
-}
 
 function divergenceAndGradient(c: ReferenceCase, options: Parameters<typeof sinkhornDivergence>[2]) {
   const x = tf.tensor2d(c.x);

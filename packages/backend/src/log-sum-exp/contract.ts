@@ -1,4 +1,4 @@
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /**
  * Name of the scaled log-sum-exp kernel that `@siran/backend` registers for `wasm` and `cpu`; `@siran/sinkhorn`
@@ -86,4 +86,41 @@ export function checkScaledLogSumExp(
     );
   }
   return { batch, rows, columns, reduced, kept: axis === 2 ? rows : columns };
+}
+
+/** What the engine passes to the forward kernel. */
+export interface ScaledLogSumExpArgs {
+  readonly inputs: { x: TensorInfo; h: TensorInfo };
+  readonly backend: KernelBackend;
+  readonly attrs: ScaledLogSumExpAttrs;
+}
+
+/** What the engine passes to the gradient kernel. */
+export interface ScaledLogSumExpGradArgs {
+  readonly inputs: { x: TensorInfo; h: TensorInfo; y: TensorInfo; dy: TensorInfo };
+  readonly backend: KernelBackend;
+  readonly attrs: ScaledLogSumExpAttrs;
+}
+
+/**
+ * The configurations of both kernels for one backend.
+ *
+ * @param backendName - The backend.
+ * @param forward - The forward kernel.
+ * @param backward - The gradient kernel (outputs `[dx, dh]`).
+ * @returns `[forward, gradient]` configurations.
+ */
+export function scaledLogSumExpConfigs(
+  backendName: string,
+  forward: (args: ScaledLogSumExpArgs) => TensorInfo,
+  backward: (args: ScaledLogSumExpGradArgs) => TensorInfo[],
+): KernelConfig[] {
+  return [
+    { kernelName: SCALED_LOG_SUM_EXP_KERNEL_NAME, backendName, kernelFunc: forward as unknown as KernelFunc },
+    {
+      kernelName: SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME,
+      backendName,
+      kernelFunc: backward as unknown as KernelFunc,
+    },
+  ];
 }

@@ -1,9 +1,11 @@
-import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import {
   checkScaledLogSumExp,
   SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME,
   SCALED_LOG_SUM_EXP_KERNEL_NAME,
-  type ScaledLogSumExpAttrs,
+  type ScaledLogSumExpArgs,
+  type ScaledLogSumExpGradArgs,
+  scaledLogSumExpConfigs,
 } from './contract.js';
 
 /** The members of tfjs-backend-cpu's class that these kernels use. */
@@ -40,11 +42,7 @@ function forEachEntry(
  * @returns The two kernel configurations (forward, gradient).
  */
 export function cpuScaledLogSumExpConfigs(): KernelConfig[] {
-  const forwardFunc = (args: {
-    inputs: { x: TensorInfo; h: TensorInfo };
-    backend: KernelBackend;
-    attrs: ScaledLogSumExpAttrs;
-  }) => {
+  const forwardFunc = (args: ScaledLogSumExpArgs) => {
     const { x, h } = args.inputs;
     const { scale, axis } = args.attrs;
     const shape = checkScaledLogSumExp(SCALED_LOG_SUM_EXP_KERNEL_NAME, x, h, args.attrs);
@@ -68,11 +66,7 @@ export function cpuScaledLogSumExpConfigs(): KernelConfig[] {
     );
     return backend.makeTensorInfo([shape.batch, shape.kept], 'float32', y);
   };
-  const backwardFunc = (args: {
-    inputs: { x: TensorInfo; h: TensorInfo; y: TensorInfo; dy: TensorInfo };
-    backend: KernelBackend;
-    attrs: ScaledLogSumExpAttrs;
-  }) => {
+  const backwardFunc = (args: ScaledLogSumExpGradArgs) => {
     const { x, h, y, dy } = args.inputs;
     const { scale, axis } = args.attrs;
     const shape = checkScaledLogSumExp(SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME, x, h, args.attrs);
@@ -92,16 +86,5 @@ export function cpuScaledLogSumExpConfigs(): KernelConfig[] {
       backend.makeTensorInfo(h.shape, 'float32', Float32Array.from(dh)),
     ];
   };
-  return [
-    {
-      kernelName: SCALED_LOG_SUM_EXP_KERNEL_NAME,
-      backendName: 'cpu',
-      kernelFunc: forwardFunc as unknown as KernelFunc,
-    },
-    {
-      kernelName: SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME,
-      backendName: 'cpu',
-      kernelFunc: backwardFunc as unknown as KernelFunc,
-    },
-  ];
+  return scaledLogSumExpConfigs('cpu', forwardFunc, backwardFunc);
 }

@@ -4,7 +4,8 @@ import type { BenchCase } from '../harness.js';
 /**
  * The SIMD kernels of `@siran/backend` for wasm (`Exp`, `Max`, `Min`, `Sum`) against the scalar kernels that
  * tfjs-backend-wasm ships, on `[1, 1024, 1024]` float32 (reductions over the last axis), plus the
- * log-sum-exp of the Sinkhorn solver and XNNPACK's `Softmax` for scale. Each timed run calls the op
+ * log-sum-exp of the Sinkhorn solver (also through the fused `SiranScaledLogSumExp` kernel) and XNNPACK's `Softmax`
+ * for scale. Each timed run calls the op
  * ten times. The shipped kernels are re-registered for the `shipped` cases (over the backend's own
  * compiled C functions, as its kernels call them) and the replacements restored afterwards.
  */
@@ -127,6 +128,21 @@ export function createCases(backend: string): BenchCase<Context>[] {
       },
     );
   }
+  cases.push({
+    // The same log-sum-exp in one call of the fused kernel: LSE_j(h_j - scale z_ij) with h = 0, scale = -1.
+    name: 'wasm-simd/log-sum-exp/fused',
+    params,
+    skip,
+    setup: () => ({ z: tf.randomNormal(SHAPE, 0, 4, 'float32', 7) as tf.Tensor3D }),
+    run: ({ z }) => {
+      const h = tf.zeros([SHAPE[0], SHAPE[2]]);
+      for (let call = 0; call < CALLS_PER_RUN; call++) {
+        tf.dispose(tf.engine().runKernel('SiranScaledLogSumExp', { x: z, h }, { scale: -1, axis: 2 }));
+      }
+      h.dispose();
+    },
+    teardown: ({ z }) => z.dispose(),
+  });
   cases.push({
     name: 'wasm-simd/softmax/xnnpack',
     params,

@@ -1,10 +1,13 @@
-import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import {
   checkScaledLogSumExp,
   SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME,
   SCALED_LOG_SUM_EXP_KERNEL_NAME,
+  type ScaledLogSumExpArgs,
   type ScaledLogSumExpAttrs,
+  type ScaledLogSumExpGradArgs,
   type ScaledLogSumExpShape,
+  scaledLogSumExpConfigs,
 } from '../../log-sum-exp/contract.js';
 import { KernelRunner, WASM_BACKEND_NAME } from '../kernel-runner.js';
 import { SIMD_CHUNK_ELEMENTS, type SimdLogSumExpKernels } from './simd-module.js';
@@ -197,16 +200,12 @@ interface Areas {
  * @param areas - The loaded SIMD kernels.
  * @returns The two kernel configurations (forward, gradient).
  * @remarks Each chunk of at most {@link SIMD_CHUNK_ELEMENTS} entries is copied into the module's memory once;
- *   the forward pass reads it twice (maximum, then sum of exponentials) while it is in cache, the backward pass
- *   once. The exponential is the one of the `Exp` kernel (about 1e-7 relative error).
+ *   each pass over it (exponents and maxima, exponentials, sums) runs while it is in cache. The exponential is the
+ *   module's one for non-positive arguments (relative error about 2e-7).
  */
 export function createSimdScaledLogSumExpConfigs(areas: Areas): KernelConfig[] {
   const { input, output, logSumExp: kernels } = areas;
-  const forwardFunc = (args: {
-    inputs: { x: TensorInfo; h: TensorInfo };
-    backend: KernelBackend;
-    attrs: ScaledLogSumExpAttrs;
-  }) => {
+  const forwardFunc = (args: ScaledLogSumExpArgs) => {
     const { x, h } = args.inputs;
     const shape = checkScaledLogSumExp(SCALED_LOG_SUM_EXP_KERNEL_NAME, x, h, args.attrs);
     const runner = new KernelRunner(args.backend, SCALED_LOG_SUM_EXP_KERNEL_NAME);
@@ -226,11 +225,7 @@ export function createSimdScaledLogSumExpConfigs(areas: Areas): KernelConfig[] {
     }
     return runner.keep(y);
   };
-  const backwardFunc = (args: {
-    inputs: { x: TensorInfo; h: TensorInfo; y: TensorInfo; dy: TensorInfo };
-    backend: KernelBackend;
-    attrs: ScaledLogSumExpAttrs;
-  }) => {
+  const backwardFunc = (args: ScaledLogSumExpGradArgs) => {
     const { x, h, y, dy } = args.inputs;
     const shape = checkScaledLogSumExp(SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME, x, h, args.attrs);
     const runner = new KernelRunner(args.backend, SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME);
@@ -247,16 +242,5 @@ export function createSimdScaledLogSumExpConfigs(areas: Areas): KernelConfig[] {
     );
     return [runner.keep(dx), runner.keep(dh)];
   };
-  return [
-    {
-      kernelName: SCALED_LOG_SUM_EXP_KERNEL_NAME,
-      backendName: WASM_BACKEND_NAME,
-      kernelFunc: forwardFunc as unknown as KernelFunc,
-    },
-    {
-      kernelName: SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME,
-      backendName: WASM_BACKEND_NAME,
-      kernelFunc: backwardFunc as unknown as KernelFunc,
-    },
-  ];
+  return scaledLogSumExpConfigs(WASM_BACKEND_NAME, forwardFunc, backwardFunc);
 }

@@ -124,7 +124,7 @@ export function simdModuleBytes(): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * Compiles and instantiates the SIMD kernels once (synchronously: the module is about 1.5 KB).
+ * Compiles and instantiates the SIMD kernels once (synchronously: the module is about 4.4 KB).
  *
  * @returns The kernels, or `undefined` when this WebAssembly engine does not support SIMD.
  */
