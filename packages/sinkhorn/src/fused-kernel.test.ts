@@ -4,8 +4,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerAllGradients, registerWasmTrainingKernels } from '@siran/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { entropicTransport } from './entropic-transport.js';
-import type { SinkhornOptions } from './options.js';
 import { relativeError } from './internal/test-helpers.js';
+import type { SinkhornOptions } from './options.js';
 import { sinkhornDivergence } from './sinkhorn-divergence.js';
 
 beforeAll(async () => {

@@ -4,9 +4,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { readFileSync } from 'node:fs';
 import { registerCpuKernels } from '@siran/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { relativeError } from './internal/test-helpers.js';
 import type { LogSumExpImplementation } from './options.js';
 import { sinkhornDistance } from './sinkhorn-distance.js';
-import { relativeError } from './internal/test-helpers.js';
 import { sinkhornDivergence } from './sinkhorn-divergence.js';
 
 interface ReferenceCase {
