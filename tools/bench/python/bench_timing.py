@@ -3,9 +3,10 @@ import statistics
 import time
 
 
-def timed(fn, repeats):
-    """Runs fn once untimed, then `repeats` times; returns the wall times in milliseconds."""
-    fn()
+def timed(fn, repeats, warmup=1):
+    """Runs fn `warmup` times untimed, then `repeats` times; returns the wall times in milliseconds."""
+    for _ in range(warmup):
+        fn()
     samples = []
     for _ in range(repeats):
         start = time.perf_counter()

@@ -19,6 +19,8 @@ export interface BenchCase<Context = unknown> {
   readonly teardown?: (context: Context) => Promise<void> | void;
   /** Optional reason to skip the case (e.g. a backend that does not load here). */
   readonly skip?: () => Promise<string | undefined> | string | undefined;
+  /** Least number of untimed runs this case needs (steady state of the JIT and caches); the larger of it and the run's. */
+  readonly warmup?: number;
 }
 
 /** Options for {@link runCases}. */
@@ -107,7 +109,7 @@ async function runOne(benchCase: BenchCase<unknown>, warmup: number, repeats: nu
   let context: unknown;
   try {
     context = await benchCase.setup?.();
-    for (let i = 0; i < warmup; i++) await benchCase.run(context);
+    for (let i = 0; i < Math.max(warmup, benchCase.warmup ?? 0); i++) await benchCase.run(context);
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {
       const start = performance.now();
