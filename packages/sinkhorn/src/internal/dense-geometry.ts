@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { planBlock } from './blocks.js';
 import { sumOverRows } from './fast-ops.js';
 import type { TransportGeometry } from './geometry.js';
-import { kernelLogSumExp, softmaxWithLogSumExp } from './log-sum-exp.js';
+import { kernelLogSumExp, kernelSinkhornUpdate, softmaxWithLogSumExp } from './log-sum-exp.js';
 import { customOperation, withoutGradient } from './no-gradient.js';
 import { logWeights } from './weights.js';
 
@@ -52,6 +52,12 @@ export function createDenseGeometry(
     columnCount,
     logSumExpRows: logSumExp(2),
     logSumExpColumns: logSumExp(1),
+    ...(fused
+      ? {
+          sinkhornUpdate: (logWeights, potential, epsilon, axis, average) =>
+            kernelSinkhornUpdate(cost, logWeights, potential, 1 / epsilon, axis, average),
+        }
+      : {}),
     envelopeValue: (a, b, f, g, epsilon) => {
       const node = customOperation(([c, wa, wb, fa, gb], save) => {
         save([c, wa, wb, fa, gb]);

@@ -16,6 +16,18 @@ export interface TransportGeometry {
   /** `LSE_i(h_i - C_ij / epsilon)`, `h` `[B, n]` to `[B, m]`; differentiable. */
   logSumExpColumns(h: tf.Tensor2D, epsilon: number): tf.Tensor2D;
   /**
+   * Optional fused form of a whole update on scaled potentials (one recorded operation instead of up to four):
+   * `L = LSE(logWeights - potential - C / epsilon)` along rows (`axis` 2, `[B, m]` to `[B, n]`) or columns
+   * (`axis` 1), and `(potential + L) / 2` when `average` (then `potential` must have the result's shape).
+   */
+  sinkhornUpdate?(
+    logWeights: tf.Tensor2D,
+    potential: tf.Tensor2D,
+    epsilon: number,
+    axis: 1 | 2,
+    average: boolean,
+  ): tf.Tensor2D;
+  /**
    * `<a, f> + <b, g>` with the envelope-theorem gradient: `P` for the cost, `f` and `g` for the weights,
    * nothing for the potentials. `[B]`.
    */

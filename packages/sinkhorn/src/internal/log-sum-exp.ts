@@ -106,6 +106,57 @@ export function kernelLogSumExp(x: tf.Tensor3D, h: tf.Tensor2D, scale: number, a
 }
 
 /**
+ * One Sinkhorn update on scaled potentials through the fused kernels, as a single recorded operation:
+ * `L = LSE(logWeights - potential - scale * x)` along `axis` of `x`, and `(potential + L) / 2` when `average`.
+ *
+ * @param x - The cost `[B, r, c]`.
+ * @param logWeights - Log-weights along the reduced axis.
+ * @param potential - Scaled potential along the reduced axis (for `average`, the reduced and kept axes match).
+ * @param scale - `1 / epsilon`.
+ * @param axis - The reduced axis of `x`.
+ * @param average - Whether to average the result with `potential` (the symmetric self-term update).
+ * @returns The new scaled potential; the caller disposes it.
+ */
+export function kernelSinkhornUpdate(
+  x: tf.Tensor3D,
+  logWeights: tf.Tensor2D,
+  potential: tf.Tensor2D,
+  scale: number,
+  axis: 1 | 2,
+  average: boolean,
+): tf.Tensor2D {
+  const attrs = { scale, axis };
+  const forward = (cost: tf.Tensor, weights: tf.Tensor, previous: tf.Tensor) => {
+    const h = tf.sub(weights, previous);
+    const logSumExp = tf
+      .engine()
+      .runKernel(SCALED_LOG_SUM_EXP_KERNEL_NAME, { x: cost, h }, attrs) as tf.Tensor;
+    const value = average ? tf.mul(tf.add(previous, logSumExp), 0.5) : logSumExp;
+    return { h, logSumExp, value };
+  };
+  if (!tapeIsRecording()) return tf.tidy(() => forward(x, logWeights, potential).value as tf.Tensor2D);
+  const node = customOperation(([cost, weights, previous], save) => {
+    const { h, logSumExp, value } = forward(cost, weights, previous);
+    save([cost, h, logSumExp]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const upstream = average ? tf.mul(dy, 0.5) : dy;
+        const [dx, dh] = tf
+          .engine()
+          .runKernel(
+            SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME,
+            { x: saved[0], h: saved[1], y: saved[2], dy: upstream },
+            attrs,
+          ) as tf.Tensor[];
+        return [dx, dh, average ? tf.sub(upstream, dh) : tf.neg(dh)];
+      },
+    };
+  });
+  return node(x, logWeights, potential) as tf.Tensor2D;
+}
+
+/**
  * `exp(rowTerm_i + columnTerm_j - scale * x_ij)` through the fused gradient kernel (it is `-scale * dy * P` with
  * `dy = -1 / scale`, `h = columnTerm` and `y = -rowTerm`), differentiable in all three inputs.
  *

@@ -53,20 +53,36 @@ export function epsilonAt(schedule: SolverSchedule, t: number): number {
  */
 type ScaledPotentials = DualPotentials;
 
+/** `LSE(logWeights - potential - C / epsilon)` along `axis`, averaged with `potential` when `average`. */
+function update(
+  problem: TransportProblem,
+  logWeights: tf.Tensor2D,
+  potential: tf.Tensor2D,
+  epsilon: number,
+  axis: 1 | 2,
+  average: boolean,
+): tf.Tensor2D {
+  const { geometry } = problem;
+  if (geometry.sinkhornUpdate) return geometry.sinkhornUpdate(logWeights, potential, epsilon, axis, average);
+  const shift = tf.sub(logWeights, potential) as tf.Tensor2D;
+  const next =
+    axis === 2 ? geometry.logSumExpRows(shift, epsilon) : geometry.logSumExpColumns(shift, epsilon);
+  return average ? (tf.mul(tf.add(potential, next), 0.5) as tf.Tensor2D) : next;
+}
+
 function step(
   problem: TransportProblem,
   state: ScaledPotentials,
   epsilon: number,
   first: boolean,
 ): ScaledPotentials {
-  const { geometry, logA, logB, kind } = problem;
+  const { logA, logB, kind } = problem;
   if (kind === 'self') {
-    const update = geometry.logSumExpRows(tf.sub(logA, state.f), epsilon);
-    const f = first ? update : (tf.mul(tf.add(state.f, update), 0.5) as tf.Tensor2D);
+    const f = update(problem, logA, state.f, epsilon, 2, !first);
     return { f, g: f };
   }
-  const f = geometry.logSumExpRows(tf.sub(logB, state.g), epsilon);
-  const g = geometry.logSumExpColumns(tf.sub(logA, f), epsilon);
+  const f = update(problem, logB, state.g, epsilon, 2, false);
+  const g = update(problem, logA, f, epsilon, 1, false);
   return { f, g };
 }
 
