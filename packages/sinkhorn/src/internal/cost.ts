@@ -58,7 +58,8 @@ function squaredEuclideanPullback(
  */
 function squaredEuclideanSelf(points: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
-    const x = tf.sub(points, tf.mean(points, 1, true)) as tf.Tensor3D;
+    // sum then divide: wasm's `Mean` over a middle axis transposes first, its `Sum` (completed) does not
+    const x = tf.sub(points, tf.div(tf.sum(points, 1, true), points.shape[1])) as tf.Tensor3D;
     const norms = tf.sum(tf.square(x), 2, true);
     const products = matMulTransposed(x, x);
     return tf.relu(tf.sub(tf.add(norms, tf.transpose(norms, [0, 2, 1])), tf.mul(products, 2))) as tf.Tensor3D;
