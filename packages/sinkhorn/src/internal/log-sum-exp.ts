@@ -52,16 +52,6 @@ export const SCALED_LOG_SUM_EXP_KERNEL_NAME = 'SiranScaledLogSumExp';
 /** Name of the backend kernel computing the gradient of {@link SCALED_LOG_SUM_EXP_KERNEL_NAME}. */
 export const SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME = 'SiranScaledLogSumExpGrad';
 
-/**
- * Whether the engine records operations for a gradient now. Inside the forward pass of a custom gradient (such as
- * the iterations of the envelope gradient) it does not, and wrapping a kernel in a custom gradient of its own would
- * only add copies. Reads the engine's own (untyped) state; assumes recording when it cannot tell.
- */
-function tapeIsRecording(): boolean {
-  const engine = tf.engine() as unknown as { isTapeOn?: () => boolean };
-  return typeof engine.isTapeOn === 'function' ? engine.isTapeOn() : true;
-}
-
 /** Whether the active backend has both fused kernels. */
 export function hasScaledLogSumExpKernels(): boolean {
   const backendName = tf.getBackend();
@@ -82,9 +72,6 @@ export function hasScaledLogSumExpKernels(): boolean {
  */
 export function kernelLogSumExp(x: tf.Tensor3D, h: tf.Tensor2D, scale: number, axis: 1 | 2): tf.Tensor2D {
   const attrs = { scale, axis };
-  if (!tapeIsRecording()) {
-    return tf.engine().runKernel(SCALED_LOG_SUM_EXP_KERNEL_NAME, { x, h }, attrs) as tf.Tensor2D;
-  }
   const node = customOperation(([cost, shift], save) => {
     const value = tf
       .engine()
@@ -126,17 +113,12 @@ export function kernelSinkhornUpdate(
   average: boolean,
 ): tf.Tensor2D {
   const attrs = { scale, axis };
-  const forward = (cost: tf.Tensor, weights: tf.Tensor, previous: tf.Tensor) => {
+  const node = customOperation(([cost, weights, previous], save) => {
     const h = tf.sub(weights, previous);
     const logSumExp = tf
       .engine()
       .runKernel(SCALED_LOG_SUM_EXP_KERNEL_NAME, { x: cost, h }, attrs) as tf.Tensor;
     const value = average ? tf.mul(tf.add(previous, logSumExp), 0.5) : logSumExp;
-    return { h, logSumExp, value };
-  };
-  if (!tapeIsRecording()) return tf.tidy(() => forward(x, logWeights, potential).value as tf.Tensor2D);
-  const node = customOperation(([cost, weights, previous], save) => {
-    const { h, logSumExp, value } = forward(cost, weights, previous);
     save([cost, h, logSumExp]);
     return {
       value,
@@ -179,7 +161,6 @@ export function kernelRowShiftedExp(
         ) as tf.Tensor[];
       return plan as tf.Tensor3D;
     });
-  if (!tapeIsRecording()) return evaluate(x, rowTerm, columnTerm);
   const node = customOperation(([cost, rows, columns], save) => {
     const value = evaluate(cost, rows, columns);
     save([value]);

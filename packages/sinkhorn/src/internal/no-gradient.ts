@@ -42,7 +42,21 @@ export type CustomForward = (
 ) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
 
 /**
- * A typed wrapper of `tf.customGrad` taking its inputs as an array.
+ * Whether the engine records operations for a gradient now. It does not outside `tf.grad` and friends, nor inside
+ * the forward pass of a custom gradient (such as the iterations of the envelope gradient). Reads the engine's own
+ * (untyped) state; assumes recording when it cannot tell.
+ */
+function tapeIsRecording(): boolean {
+  const engine = tf.engine() as unknown as { isTapeOn?: () => boolean };
+  return typeof engine.isTapeOn === 'function' ? engine.isTapeOn() : true;
+}
+
+/** A `save` for forward passes whose gradient will never be asked for. */
+const discard: tf.GradSaveFunc = () => {};
+
+/**
+ * A typed wrapper of `tf.customGrad` taking its inputs as an array. When the engine is not recording, the forward
+ * pass runs as plain operations: a custom gradient would only add a node and a copy of every saved tensor.
  *
  * @param forward - Computes the value (off the tape) and returns the gradient function.
  * @returns The operation; call it with the input tensors.
@@ -57,5 +71,8 @@ export function customOperation(forward: CustomForward): (...inputs: tf.Tensor[]
     // backward pass ends (for the blockwise regime, one n x m slab per iteration).
     return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => gradFunc(dy, saved)) };
   };
-  return (...inputs) => tf.customGrad(wrapped as unknown as Parameters<typeof tf.customGrad>[0])(...inputs);
+  return (...inputs) =>
+    tapeIsRecording()
+      ? tf.customGrad(wrapped as unknown as Parameters<typeof tf.customGrad>[0])(...inputs)
+      : tf.tidy(() => forward(inputs, discard).value);
 }
