@@ -119,6 +119,11 @@ function converged(
   return value <= tolerance;
 }
 
+/** Disposes potentials, once each (a self term's `f` and `g` are one tensor). */
+function disposePotentials(states: readonly DualPotentials[]): void {
+  tf.dispose(states.flatMap((s) => (s.f === s.g ? [s.f] : [s.f, s.g])));
+}
+
 /**
  * Runs the Sinkhorn iterations of several problems side by side (one convergence check covers all).
  *
@@ -147,7 +152,7 @@ export function solveTransport(
     if (epsilon !== current) {
       // Annealing: the same potentials, scaled for the new epsilon.
       previous = states.map((state) => rescale(state, current / epsilon));
-      tf.dispose(states.flatMap((s) => (s.f === s.g ? [s.f] : [s.f, s.g])));
+      disposePotentials(states);
       current = epsilon;
     }
     states = problems.map((problem, i) => {
@@ -157,7 +162,7 @@ export function solveTransport(
       });
       return { f, g } as DualPotentials;
     });
-    tf.dispose(previous.flatMap((s) => (s.f === s.g ? [s.f] : [s.f, s.g])));
+    disposePotentials(previous);
     t += 1;
     const checkDue = t % schedule.convergenceCheckInterval === 0 && t < schedule.iterations;
     const atTarget = epsilonAt(schedule, t - 1) === schedule.epsilon;
@@ -167,6 +172,6 @@ export function solveTransport(
   }
   // The dual potentials f = -epsilon psi, at the epsilon of the last iteration (the target).
   const potentials = states.map((state) => rescale(state, -current));
-  tf.dispose(states.flatMap((s) => (s.f === s.g ? [s.f] : [s.f, s.g])));
+  disposePotentials(states);
   return { potentials, iterations: t };
 }
