@@ -1,6 +1,13 @@
 """Timing helpers shared by the reference scripts (no third-party imports, so GDAL-only scripts can use them)."""
+import os
 import statistics
 import time
+
+
+def selected(name):
+    """Whether the CLI's --filter values (passed as SIRAN_BENCH_FILTER, one per line) select the case `name`."""
+    filters = [f for f in os.environ.get("SIRAN_BENCH_FILTER", "").split("\n") if f]
+    return not filters or any(f in name for f in filters)
 
 
 def timed(fn, repeats, warmup=1):

@@ -21,7 +21,7 @@ import argparse
 import json
 
 import torch
-from bench_timing import result, timed
+from bench_timing import result, selected, timed
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--repeats", type=int, default=5)
@@ -91,6 +91,9 @@ for n, d in SIZES:
     x0 = torch.rand(n, d, generator=generator)
     y0 = torch.rand(n, d, generator=generator) + 0.25
     for variant, loss in [("geomloss-tensorized", geomloss_tensorized), ("unrolled", unrolled)]:
+        name = f"sinkhorn/{variant}/n{n}-d{d}/pytorch"
+        if not selected(name):
+            continue
         x, y = x0.clone().requires_grad_(True), y0.clone().requires_grad_(True)
 
         def forward_backward():
@@ -107,6 +110,5 @@ for n, d in SIZES:
             "d": d,
             "gradient": variant,
         }
-        name = f"sinkhorn/{variant}/n{n}-d{d}/pytorch"
         rows.append(result(name, params, s))
 print(json.dumps(rows))

@@ -70,7 +70,7 @@ async function main(): Promise<number> {
       process.stderr.write(`siran-bench: unknown suite "${suite}" (no ${modulePath})\n`);
       return 2;
     }
-    if (values.python) runPython(suite, repeats).forEach(report);
+    if (values.python) runPython(suite, repeats, values.filter).forEach(report);
     const suiteModule = (await import(modulePath)) as SuiteModule;
     for (const backend of backends) {
       try {
@@ -97,16 +97,26 @@ async function main(): Promise<number> {
   return 0;
 }
 
-function runPython(suite: string, repeats: number): BenchResult[] {
+/**
+ * Runs a suite's PyTorch reference. `--filter` reaches the script as `SIRAN_BENCH_FILTER` (one value per line) so it can
+ * skip unselected cases (`selected` in `bench_timing.py`); rows of scripts that time everything are filtered here.
+ */
+function runPython(suite: string, repeats: number, filter: readonly string[]): BenchResult[] {
   const script = path.join(here, '..', 'python', `${suite}.py`);
   if (!existsSync(script)) return [skippedResult(`${suite}/pytorch`, `no ${script}`)];
-  const child = spawnSync(pythonExecutable(), [script, '--repeats', String(repeats)], { encoding: 'utf8' });
+  const child = spawnSync(pythonExecutable(), [script, '--repeats', String(repeats)], {
+    encoding: 'utf8',
+    env: { ...process.env, SIRAN_BENCH_FILTER: filter.join('\n') },
+  });
   if (child.status !== 0) {
     return [
       skippedResult(`${suite}/pytorch`, (child.stderr || 'python3 failed').trim().split('\n').pop() ?? ''),
     ];
   }
-  return (JSON.parse(child.stdout) as Partial<BenchResult>[]).map((row) => ({
+  const rows = JSON.parse(child.stdout) as Partial<BenchResult>[];
+  const wanted = (row: Partial<BenchResult>) =>
+    filter.length === 0 || filter.some((text) => row.name?.includes(text));
+  return rows.filter(wanted).map((row) => ({
     name: row.name ?? `${suite}/pytorch`,
     params: row.params ?? {},
     medianMs: row.medianMs ?? Number.NaN,
