@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerAllGradients } from '../gradients.js';
+import { DOT_PRODUCT_MAX_ROWS, DOT_PRODUCT_MIN_LENGTH } from './batch-matmul.js';
 import { registerWasmTrainingKernels } from './index.js';
 
 beforeAll(async () => {
@@ -66,6 +67,64 @@ describe('BatchMatMul on wasm (one plain product per batch element)', () => {
         expect(actual[index].length).toBe(values.length);
         expect(maxRelativeError(actual[index], values)).toBeLessThan(1e-5);
       });
+    });
+  }
+});
+
+/** `a b^T` per batch element in float64, `a` `[batchA, m, k]`, `b` `[batchB, n, k]` (a batch of 1 broadcasts). */
+function productsInFloat64(
+  a: Float32Array,
+  b: Float32Array,
+  [batchA, m, k]: number[],
+  [batchB, n]: number[],
+): Float64Array {
+  const batch = Math.max(batchA, batchB);
+  const result = new Float64Array(batch * m * n);
+  for (let index = 0; index < batch; index++) {
+    const baseA = (batchA === 1 ? 0 : index) * m * k;
+    const baseB = (batchB === 1 ? 0 : index) * n * k;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let l = 0; l < k; l++) sum += a[baseA + i * k + l] * b[baseB + j * k + l];
+        result[(index * m + i) * n + j] = sum;
+      }
+    }
+  }
+  return result;
+}
+
+describe('BatchMatMul on wasm: a b^T of few, long rows (SIMD dot products)', () => {
+  const cases: { name: string; a: number[]; b: number[] }[] = [
+    { name: 'square, whole vectors', a: [1, 16, 16384], b: [1, 16, 16384] },
+    { name: 'odd row counts, a length that is not a whole vector', a: [1, 3, 5001], b: [1, 7, 5001] },
+    { name: 'the largest row counts', a: [1, DOT_PRODUCT_MAX_ROWS, 777], b: [1, DOT_PRODUCT_MAX_ROWS, 777] },
+    { name: 'a batch against one', a: [3, 5, DOT_PRODUCT_MIN_LENGTH], b: [1, 2, DOT_PRODUCT_MIN_LENGTH] },
+    { name: 'batch 2', a: [2, 1, 4099], b: [2, 9, 4099] },
+  ];
+  for (const testCase of cases) {
+    it(`matches a float64 product: ${testCase.name}`, async () => {
+      await tf.setBackend('wasm');
+      const a = tf.randomUniform(testCase.a, -1, 1, 'float32', 3);
+      const b = tf.randomUniform(testCase.b, -1, 1, 'float32', 4);
+      const before = tf.memory().numTensors;
+      const product = tf.matMul(a, b, false, true);
+      expect(product.shape).toEqual([Math.max(testCase.a[0], testCase.b[0]), testCase.a[1], testCase.b[1]]);
+      const actual = (await product.data()) as Float32Array;
+      const expected = productsInFloat64(
+        (await a.data()) as Float32Array,
+        (await b.data()) as Float32Array,
+        testCase.a,
+        testCase.b,
+      );
+      product.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      // k products of magnitude <= 1 summed in float32 (measured: about k eps / 8 at most)
+      const bound = testCase.a[2] * 2 ** -24;
+      let error = 0;
+      for (let i = 0; i < expected.length; i++) error = Math.max(error, Math.abs(actual[i] - expected[i]));
+      expect(error).toBeLessThan(bound);
+      tf.dispose([a, b]);
     });
   }
 });

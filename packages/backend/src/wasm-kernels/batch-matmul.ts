@@ -10,6 +10,14 @@ import {
 import { replacementKernelConfig } from '../replacement-kernel.js';
 import { transposeMatrix } from './heap-moves.js';
 import { type KernelRunner, runComposite } from './kernel-runner.js';
+import { loadSimdKernels, SIMD_CHUNK_ELEMENTS, type SimdKernels } from './simd/simd-module.js';
+
+/**
+ * `a b^T` runs as SIMD dot products of rows when `a` and `b` have at most this many rows each (per batch element)...
+ */
+export const DOT_PRODUCT_MAX_ROWS = 64;
+/** ...and the rows are at least this long: shorter ones are cheap to transpose and pack for the shipped kernel. */
+export const DOT_PRODUCT_MIN_LENGTH = 256;
 
 /**
  * Builds a `BatchMatMul` for the wasm backend that runs one plain matrix product per batch element.
@@ -34,6 +42,8 @@ export function createBatchMatMulConfig(shippedConfig: KernelConfig): KernelConf
     const { a, b } = inputs;
     const batchA = a.shape[0];
     const batchB = b.shape[0];
+    const kernels = dotProductsApply(a, b, attrs) ? loadSimdKernels() : undefined;
+    if (kernels) return runComposite(backend, BatchMatMul, (runner) => dotProducts(runner, a, b, kernels));
     const simple = batchA === 1 && batchB === 1 && !attrs.transposeA && !attrs.transposeB;
     const broadcastable = batchA === batchB || batchA === 1 || batchB === 1;
     if (
@@ -66,6 +76,67 @@ export function createBatchMatMulConfig(shippedConfig: KernelConfig): KernelConf
     });
   };
   return replacementKernelConfig(shippedConfig, kernelFunc as unknown as KernelFunc);
+}
+
+function dotProductsApply(a: TensorInfo, b: TensorInfo, attrs: BatchMatMulAttrs): boolean {
+  return (
+    attrs.transposeB &&
+    !attrs.transposeA &&
+    a.shape.length === 3 &&
+    b.shape.length === 3 &&
+    a.dtype === 'float32' &&
+    b.dtype === 'float32' &&
+    (a.shape[0] === b.shape[0] || a.shape[0] === 1 || b.shape[0] === 1) &&
+    a.shape[1] <= DOT_PRODUCT_MAX_ROWS &&
+    b.shape[1] <= DOT_PRODUCT_MAX_ROWS &&
+    a.shape[2] >= DOT_PRODUCT_MIN_LENGTH
+  );
+}
+
+const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
+
+/**
+ * `a b^T` for few, long rows (`a` `[batch, m, k]`, `b` `[batch, n, k]`): the rows are copied into the SIMD
+ * module's memory a chunk of columns at a time (zero-padded to whole vectors and to 2 and 4 rows) and their dot
+ * products accumulated there. The shipped kernel would transpose `b` and re-pack the `k x n` operand on every call,
+ * which for `m = n = 16` costs three times the arithmetic.
+ */
+function dotProducts(runner: KernelRunner, a: TensorInfo, b: TensorInfo, kernels: SimdKernels): TensorInfo {
+  const [batchA, m, k] = a.shape;
+  const [batchB, n] = b.shape;
+  const batch = Math.max(batchA, batchB);
+  const rowsA = roundUp(m, 2);
+  const rowsB = roundUp(n, 4);
+  const length = Math.min(roundUp(k, 4), Math.floor(SIMD_CHUNK_ELEMENTS / (rowsA + rowsB) / 4) * 4);
+  const output = runner.allocate([batch, m, n], 'float32');
+  const left = runner.view(a) as Float32Array;
+  const right = runner.view(b) as Float32Array;
+  const result = runner.view(output) as Float32Array;
+  const { input, output: sums } = kernels;
+  for (let index = 0; index < batch; index++) {
+    const baseA = (batchA === 1 ? 0 : index) * m * k;
+    const baseB = (batchB === 1 ? 0 : index) * n * k;
+    sums.fill(0, 0, rowsA * rowsB);
+    for (let start = 0; start < k; start += length) {
+      const width = Math.min(length, k - start);
+      const padded = roundUp(width, 4);
+      // Every row of the chunk is `padded` floats; padding lanes and rows are zero.
+      if (padded !== width || rowsA !== m || rowsB !== n) input.fill(0, 0, (rowsA + rowsB) * padded);
+      for (let row = 0; row < m; row++) {
+        const from = baseA + row * k + start;
+        input.set(left.subarray(from, from + width), row * padded);
+      }
+      for (let row = 0; row < n; row++) {
+        const from = baseB + row * k + start;
+        input.set(right.subarray(from, from + width), (rowsA + row) * padded);
+      }
+      kernels.dotRows(rowsA, rowsB, padded);
+    }
+    for (let row = 0; row < m; row++) {
+      result.set(sums.subarray(row * rowsB, row * rowsB + n), (index * m + row) * n);
+    }
+  }
+  return output;
 }
 
 /** Batch element `index` of a `[batch, rows, columns]` tensor as a contiguous matrix, transposed if asked. */

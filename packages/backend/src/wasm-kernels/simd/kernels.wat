@@ -393,10 +393,11 @@
 
   ;; Scaled log-sum-exp along rows, in two parts: for each of `rows` rows of `length` floats C at
   ;; `source`, with z_j = c_j - scale * C_j (c: `length` floats at `columnTerm`), writes
-  ;; max_j z_j at `maxOut` and sum_j exp(z_j - max) at `sumOut` (one float per row). `scratch` holds
-  ;; the rows at a stride of `length` rounded up to a whole vector (plus 16 floats of padding). The
-  ;; caller forms max + log(sum) and combines parts of rows longer than a chunk. A NaN z gives a NaN
-  ;; sum. Reads up to 3 floats past the inputs.
+  ;; max_j z_j at `maxOut` and sum_j exp(z_j - max) at `sumOut` (one float per row), row by row:
+  ;; z and its maximum in one pass, then the sum of the exponentials in a second ($expSumRow) while
+  ;; the row is still in the L1 cache. `scratch` holds the rows at a stride of `length` rounded up
+  ;; to a whole vector (plus 16 floats of padding). The caller forms max + log(sum) and combines
+  ;; parts of rows longer than a chunk. A NaN z gives a NaN sum. Reads up to 3 floats past the inputs.
   (func (export "lseRows") (param $source i32) (param $columnTerm i32) (param $rows i32) (param $length i32)
     (param $scale f32) (param $scratch i32) (param $maxOut i32) (param $sumOut i32)
     (local $j i32) (local $row i32) (local $at i32) (local $rowBytes i32) (local $stride i32) (local $full i32)
@@ -435,25 +436,13 @@
             (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
             (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
         (f32.store (local.get $maxOut) (local.get $best))
-        ;; z - max in place
-        (local.set $m (f32x4.splat (local.get $best)))
-        (local.set $j (i32.const 0))
-        (block $shiftDone
-          (loop $shift
-            (br_if $shiftDone (i32.ge_u (local.get $j) (local.get $stride)))
-            (v128.store (i32.add (local.get $at) (local.get $j))
-              (f32x4.sub (v128.load (i32.add (local.get $at) (local.get $j))) (local.get $m)))
-            (local.set $j (i32.add (local.get $j) (i32.const 16)))
-            (br $shift)))
+        (f32.store (local.get $sumOut) (call $expSumRow (local.get $at) (local.get $stride) (local.get $best)))
+        (local.set $sumOut (i32.add (local.get $sumOut) (i32.const 4)))
         (local.set $source (i32.add (local.get $source) (local.get $rowBytes)))
         (local.set $at (i32.add (local.get $at) (local.get $stride)))
         (local.set $maxOut (i32.add (local.get $maxOut) (i32.const 4)))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
-        (br $nextRow)))
-    ;; the padding lanes hold exp(-inf) = 0, so whole padded rows can be summed
-    (local.set $j (i32.shr_u (local.get $stride) (i32.const 2)))
-    (call $expInPlace (local.get $scratch) (i32.mul (local.get $rows) (local.get $j)))
-    (call $sumRows (local.get $scratch) (local.get $sumOut) (local.get $rows) (local.get $j)))
+        (br $nextRow))))
 
   ;; Scaled log-sum-exp along columns, accumulated over calls: for `rows` rows of `length` floats C
   ;; at `source` and z_ij = r_i - scale * C_ij (r: `rows` floats at `rowTerm`), updates for every
@@ -641,4 +630,199 @@
         (local.set $to (i32.add (local.get $to) (local.get $stride)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $nextRow))))
+
+  ;; Dot products of rows: target[i * rowsB + j] += sum_k A_ik B_jk for the `rowsA` rows of A at `a`
+  ;; and the `rowsB` rows of B at `b`, every row `length` floats long and stored contiguously.
+  ;; `length` must be a multiple of 4, `rowsA` of 2 and `rowsB` of 4 (the caller pads with zeros).
+  ;; Blocks of 2 x 4 dot products share their loads: eight accumulators of four lanes, reduced at the
+  ;; end of the block by two rounds of shuffles into the four sums of one target vector. Each lane
+  ;; adds every fourth product, so the order of the additions differs from a sequential loop.
+  (func (export "dotRows") (param $a i32) (param $b i32) (param $target i32) (param $rowsA i32)
+        (param $rowsB i32) (param $length i32)
+    (local $stride i32) (local $i i32) (local $j i32) (local $k i32)
+    (local $a0 i32) (local $a1 i32) (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
+    (local $out i32)
+    (local $x0 v128) (local $x1 v128) (local $y v128)
+    (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128)
+    (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128)
+    (local.set $stride (i32.shl (local.get $length) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $rowsDone
+      (loop $rowPairs
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rowsA)))
+        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride))))
+        (local.set $a1 (i32.add (local.get $a0) (local.get $stride)))
+        (local.set $j (i32.const 0))
+        (block $columnsDone
+          (loop $columnQuads
+            (br_if $columnsDone (i32.ge_u (local.get $j) (local.get $rowsB)))
+            (local.set $b0 (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $stride))))
+            (local.set $b1 (i32.add (local.get $b0) (local.get $stride)))
+            (local.set $b2 (i32.add (local.get $b1) (local.get $stride)))
+            (local.set $b3 (i32.add (local.get $b2) (local.get $stride)))
+            (local.set $s00 (v128.const i32x4 0 0 0 0))
+            (local.set $s01 (local.get $s00)) (local.set $s02 (local.get $s00)) (local.set $s03 (local.get $s00))
+            (local.set $s10 (local.get $s00)) (local.set $s11 (local.get $s00)) (local.set $s12 (local.get $s00))
+            (local.set $s13 (local.get $s00))
+            (local.set $k (i32.const 0))
+            (block $productsDone
+              (loop $products
+                (br_if $productsDone (i32.ge_u (local.get $k) (local.get $stride)))
+                (local.set $x0 (v128.load (i32.add (local.get $a0) (local.get $k))))
+                (local.set $x1 (v128.load (i32.add (local.get $a1) (local.get $k))))
+                (local.set $y (v128.load (i32.add (local.get $b0) (local.get $k))))
+                (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $x0) (local.get $y))))
+                (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $y (v128.load (i32.add (local.get $b1) (local.get $k))))
+                (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $x0) (local.get $y))))
+                (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $y (v128.load (i32.add (local.get $b2) (local.get $k))))
+                (local.set $s02 (f32x4.add (local.get $s02) (f32x4.mul (local.get $x0) (local.get $y))))
+                (local.set $s12 (f32x4.add (local.get $s12) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $y (v128.load (i32.add (local.get $b3) (local.get $k))))
+                (local.set $s03 (f32x4.add (local.get $s03) (f32x4.mul (local.get $x0) (local.get $y))))
+                (local.set $s13 (f32x4.add (local.get $s13) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $products)))
+            (local.set $out
+              (i32.add (local.get $target)
+                (i32.shl (i32.add (i32.mul (local.get $i) (local.get $rowsB)) (local.get $j)) (i32.const 2))))
+            (v128.store (local.get $out)
+              (f32x4.add (v128.load (local.get $out))
+                (call $sumLanes (local.get $s00) (local.get $s01) (local.get $s02) (local.get $s03))))
+            (local.set $out (i32.add (local.get $out) (i32.shl (local.get $rowsB) (i32.const 2))))
+            (v128.store (local.get $out)
+              (f32x4.add (v128.load (local.get $out))
+                (call $sumLanes (local.get $s10) (local.get $s11) (local.get $s12) (local.get $s13))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $columnQuads)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $rowPairs))))
+
+  ;; [sum of the lanes of p, of q, of r, of s].
+  (func $sumLanes (param $p v128) (param $q v128) (param $r v128) (param $s v128) (result v128)
+    (local $pq v128) (local $rs v128)
+    ;; [p0 + p2, p1 + p3, q0 + q2, q1 + q3] and the same for r, s
+    (local.set $pq
+      (f32x4.add
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $p) (local.get $q))
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $p) (local.get $q))))
+    (local.set $rs
+      (f32x4.add
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $r) (local.get $s))
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $r) (local.get $s))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $pq) (local.get $rs))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $pq) (local.get $rs))))
+
+  ;; sum_j exp(z_j - shift) over one row of `bytes` bytes (a multiple of 16) at `at`, with the
+  ;; exponential of $expInPlace, four vectors per step without storing them. In the last step the
+  ;; vectors past the row end are replaced by -inf (exp 0); their loads read at most 48 bytes past it.
+  (func $expSumRow (param $at i32) (param $bytes i32) (param $shift f32) (result f32)
+    (local $j i32) (local $m v128) (local $acc v128) (local $none v128)
+    (local $x v128) (local $y v128) (local $v v128) (local $w v128)
+    (local $tx v128) (local $ty v128) (local $tv v128) (local $tw v128)
+    (local $rx v128) (local $ry v128) (local $rv v128) (local $rw v128)
+    (local $log2e v128) (local $round v128)
+    (local.set $log2e (v128.const f32x4 1.44269504089 1.44269504089 1.44269504089 1.44269504089))
+    (local.set $round (v128.const f32x4 12583039 12583039 12583039 12583039))
+    (local.set $m (f32x4.splat (local.get $shift)))
+    (local.set $none (v128.const f32x4 -inf -inf -inf -inf))
+    (local.set $acc (v128.const i32x4 0 0 0 0))
+    (local.set $j (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $x (f32x4.sub (v128.load offset=0 (i32.add (local.get $at) (local.get $j))) (local.get $m)))
+        (local.set $y
+          (select (f32x4.sub (v128.load offset=16 (i32.add (local.get $at) (local.get $j))) (local.get $m)) (local.get $none)
+            (i32.lt_u (i32.add (local.get $j) (i32.const 16)) (local.get $bytes))))
+        (local.set $v
+          (select (f32x4.sub (v128.load offset=32 (i32.add (local.get $at) (local.get $j))) (local.get $m)) (local.get $none)
+            (i32.lt_u (i32.add (local.get $j) (i32.const 32)) (local.get $bytes))))
+        (local.set $w
+          (select (f32x4.sub (v128.load offset=48 (i32.add (local.get $at) (local.get $j))) (local.get $m)) (local.get $none)
+            (i32.lt_u (i32.add (local.get $j) (i32.const 48)) (local.get $bytes))))
+        (local.set $tx (f32x4.add (f32x4.mul (local.get $x) (local.get $log2e)) (local.get $round)))
+        (local.set $rx (f32x4.sub (local.get $tx) (local.get $round)))
+        (local.set $rx
+          (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $rx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+            (f32x4.mul (local.get $rx) (v128.const f32x4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4))))
+        (local.set $ty (f32x4.add (f32x4.mul (local.get $y) (local.get $log2e)) (local.get $round)))
+        (local.set $ry (f32x4.sub (local.get $ty) (local.get $round)))
+        (local.set $ry
+          (f32x4.sub (f32x4.sub (local.get $y) (f32x4.mul (local.get $ry) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+            (f32x4.mul (local.get $ry) (v128.const f32x4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4))))
+        (local.set $tv (f32x4.add (f32x4.mul (local.get $v) (local.get $log2e)) (local.get $round)))
+        (local.set $rv (f32x4.sub (local.get $tv) (local.get $round)))
+        (local.set $rv
+          (f32x4.sub (f32x4.sub (local.get $v) (f32x4.mul (local.get $rv) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+            (f32x4.mul (local.get $rv) (v128.const f32x4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4))))
+        (local.set $tw (f32x4.add (f32x4.mul (local.get $w) (local.get $log2e)) (local.get $round)))
+        (local.set $rw (f32x4.sub (local.get $tw) (local.get $round)))
+        (local.set $rw
+          (f32x4.sub (f32x4.sub (local.get $w) (f32x4.mul (local.get $rw) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+            (f32x4.mul (local.get $rw) (v128.const f32x4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4 -2.12194440055e-4))))
+        (local.set $acc
+          (f32x4.add (local.get $acc)
+            (f32x4.add
+              (f32x4.add
+                (v128.andnot
+              (f32x4.mul
+                (f32x4.add (v128.const f32x4 1 1 1 1)
+                  (f32x4.mul (local.get $rx)
+                    (f32x4.add (v128.const f32x4 0.999999880791 0.999999880791 0.999999880791 0.999999880791)
+                      (f32x4.mul (local.get $rx)
+                        (f32x4.add (v128.const f32x4 0.499991506338 0.499991506338 0.499991506338 0.499991506338)
+                          (f32x4.mul (local.get $rx)
+                            (f32x4.add (v128.const f32x4 0.166671812534 0.166671812534 0.166671812534 0.166671812534)
+                              (f32x4.mul (local.get $rx)
+                                (f32x4.add (v128.const f32x4 0.0418979451060 0.0418979451060 0.0418979451060 0.0418979451060) (f32x4.mul (local.get $rx) (v128.const f32x4 0.00831787567586 0.00831787567586 0.00831787567586 0.00831787567586)))))))))))
+                (i32x4.shl (local.get $tx) (i32.const 23)))
+              (f32x4.lt (local.get $x) (v128.const f32x4 -87.33 -87.33 -87.33 -87.33)))
+                (v128.andnot
+              (f32x4.mul
+                (f32x4.add (v128.const f32x4 1 1 1 1)
+                  (f32x4.mul (local.get $ry)
+                    (f32x4.add (v128.const f32x4 0.999999880791 0.999999880791 0.999999880791 0.999999880791)
+                      (f32x4.mul (local.get $ry)
+                        (f32x4.add (v128.const f32x4 0.499991506338 0.499991506338 0.499991506338 0.499991506338)
+                          (f32x4.mul (local.get $ry)
+                            (f32x4.add (v128.const f32x4 0.166671812534 0.166671812534 0.166671812534 0.166671812534)
+                              (f32x4.mul (local.get $ry)
+                                (f32x4.add (v128.const f32x4 0.0418979451060 0.0418979451060 0.0418979451060 0.0418979451060) (f32x4.mul (local.get $ry) (v128.const f32x4 0.00831787567586 0.00831787567586 0.00831787567586 0.00831787567586)))))))))))
+                (i32x4.shl (local.get $ty) (i32.const 23)))
+              (f32x4.lt (local.get $y) (v128.const f32x4 -87.33 -87.33 -87.33 -87.33))))
+              (f32x4.add
+                (v128.andnot
+              (f32x4.mul
+                (f32x4.add (v128.const f32x4 1 1 1 1)
+                  (f32x4.mul (local.get $rv)
+                    (f32x4.add (v128.const f32x4 0.999999880791 0.999999880791 0.999999880791 0.999999880791)
+                      (f32x4.mul (local.get $rv)
+                        (f32x4.add (v128.const f32x4 0.499991506338 0.499991506338 0.499991506338 0.499991506338)
+                          (f32x4.mul (local.get $rv)
+                            (f32x4.add (v128.const f32x4 0.166671812534 0.166671812534 0.166671812534 0.166671812534)
+                              (f32x4.mul (local.get $rv)
+                                (f32x4.add (v128.const f32x4 0.0418979451060 0.0418979451060 0.0418979451060 0.0418979451060) (f32x4.mul (local.get $rv) (v128.const f32x4 0.00831787567586 0.00831787567586 0.00831787567586 0.00831787567586)))))))))))
+                (i32x4.shl (local.get $tv) (i32.const 23)))
+              (f32x4.lt (local.get $v) (v128.const f32x4 -87.33 -87.33 -87.33 -87.33)))
+                (v128.andnot
+              (f32x4.mul
+                (f32x4.add (v128.const f32x4 1 1 1 1)
+                  (f32x4.mul (local.get $rw)
+                    (f32x4.add (v128.const f32x4 0.999999880791 0.999999880791 0.999999880791 0.999999880791)
+                      (f32x4.mul (local.get $rw)
+                        (f32x4.add (v128.const f32x4 0.499991506338 0.499991506338 0.499991506338 0.499991506338)
+                          (f32x4.mul (local.get $rw)
+                            (f32x4.add (v128.const f32x4 0.166671812534 0.166671812534 0.166671812534 0.166671812534)
+                              (f32x4.mul (local.get $rw)
+                                (f32x4.add (v128.const f32x4 0.0418979451060 0.0418979451060 0.0418979451060 0.0418979451060) (f32x4.mul (local.get $rw) (v128.const f32x4 0.00831787567586 0.00831787567586 0.00831787567586 0.00831787567586)))))))))))
+                (i32x4.shl (local.get $tw) (i32.const 23)))
+              (f32x4.lt (local.get $w) (v128.const f32x4 -87.33 -87.33 -87.33 -87.33)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 64)))
+        (br $next)))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
 )

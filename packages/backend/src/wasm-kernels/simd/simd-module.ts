@@ -8,6 +8,7 @@ interface SimdExports {
   minRows(source: number, target: number, rows: number, length: number): void;
   sumRows(source: number, target: number, rows: number, length: number): void;
   addColumns(source: number, target: number, rows: number, stride: number): void;
+  dotRows(a: number, b: number, target: number, rowsA: number, rowsB: number, length: number): void;
   lseRows(
     source: number,
     columnTerm: number,
@@ -105,6 +106,12 @@ export interface SimdKernels {
    * output area (which also get junk in up to 3 floats past `length`).
    */
   addColumns(rows: number, length: number): void;
+  /**
+   * Adds `A B^T` to the first `rowsA * rowsB` floats of the output area (row-major), for the `rowsA` rows of A at
+   * the start of the input area and the `rowsB` rows of B right after them, every row `length` floats long.
+   * `length` must be a multiple of 4, `rowsA` of 2 and `rowsB` of 4 (pad with zeros).
+   */
+  dotRows(rowsA: number, rowsB: number, length: number): void;
   /** The scaled log-sum-exp kernels, over the input area. */
   readonly logSumExp: SimdLogSumExpKernels;
 }
@@ -124,7 +131,7 @@ export function simdModuleBytes(): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * Compiles and instantiates the SIMD kernels once (synchronously: the module is about 4.4 KB).
+ * Compiles and instantiates the SIMD kernels once (synchronously: the module is about 5 KB).
  *
  * @returns The kernels, or `undefined` when this WebAssembly engine does not support SIMD.
  */
@@ -158,6 +165,8 @@ export function loadSimdKernels(): SimdKernels | undefined {
     minRows: (rows, length) => exports.minRows(0, outputOffset, rows, length),
     sumRows: (rows, length) => exports.sumRows(0, outputOffset, rows, length),
     addColumns: (rows, length) => exports.addColumns(0, outputOffset, rows, length * 4),
+    dotRows: (rowsA, rowsB, length) =>
+      exports.dotRows(0, rowsA * length * 4, outputOffset, rowsA, rowsB, length),
     logSumExp: {
       rowTerm: area(rowTerm),
       rowFactor: area(rowFactor),
