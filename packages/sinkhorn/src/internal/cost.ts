@@ -14,6 +14,11 @@ export interface CostKernel {
   /** Whether `c(u, v) = c(v, u)`, so that the cost of (columns, rows) is the transpose of that of (rows, columns). */
   readonly symmetric: boolean;
   evaluate(rows: tf.Tensor3D, columns: tf.Tensor3D): tf.Tensor3D;
+  /**
+   * Optionally, the costs among all points of both sets stacked (rows first), `[B, r + c, r + c]`: the cross cost
+   * and both self costs at once, cheaper than three evaluations where the points are longer than their count.
+   */
+  evaluateStacked?(rows: tf.Tensor3D, columns: tf.Tensor3D): tf.Tensor3D;
   pullback(rows: tf.Tensor3D, columns: tf.Tensor3D, weights: tf.Tensor3D): [tf.Tensor3D, tf.Tensor3D];
 }
 
@@ -53,47 +58,55 @@ function squaredEuclideanPullback(
   });
 }
 
-/**
- * `|x_i - x_j|^2` of one point set with itself: one centring, one set of norms, one transpose (`[B, n, n]`).
- */
-function squaredEuclideanSelf(points: tf.Tensor3D): tf.Tensor3D {
-  return tf.tidy(() => {
-    // sum then divide: wasm's `Mean` over a middle axis transposes first, its `Sum` (completed) does not
-    const x = tf.sub(points, tf.div(tf.sum(points, 1, true), points.shape[1])) as tf.Tensor3D;
-    const norms = tf.sum(tf.square(x), 2, true);
-    const products = matMulTransposed(x, x);
-    return tf.relu(tf.sub(tf.add(norms, tf.transpose(norms, [0, 2, 1])), tf.mul(products, 2))) as tf.Tensor3D;
-  });
+/** The diagonals of a batch of square matrices `[B, N, N]`, as `[B, N]`. */
+function diagonals(matrices: tf.Tensor3D): tf.Tensor2D {
+  const [batch, count] = matrices.shape;
+  const flat = tf.reshape(matrices, [batch, count * count]);
+  return tf.gather(flat, tf.range(0, count * count, count + 1, 'int32'), 1) as tf.Tensor2D;
+}
+
+/** `[B, N, N]` batches of diagonal matrices with `values` `[B, N]` on the diagonal. */
+function diagonalMatrices(values: tf.Tensor2D): tf.Tensor3D {
+  const index = tf.range(0, values.shape[1]);
+  const identity = tf.cast(tf.equal(tf.expandDims(index, 1), tf.expandDims(index, 0)), 'float32');
+  return tf.mul(identity, tf.expandDims(values, 2)) as tf.Tensor3D;
 }
 
 /**
- * Pullback of the self cost: `sum_ij W_ij d|x_i - x_j|^2 / dx = 2 (mass(S) x - S x)` with `S = W + W^T`, one
- * product with the points instead of two.
+ * Squared distances among all points of one set, or of two sets stacked (`[B, N, N]`, `N = n` or `n + m`), from one
+ * Gram matrix of the points centred on their common centroid. The norms are its diagonal, so `C_ii = 0` exactly.
+ *
+ * The gradient for a weight matrix `W` is `sum_ij W_ij d|z_i - z_j|^2 / dz = 2 (mass(S) z - S z)` with
+ * `S = W + W^T`, computed as one product `M z` with `M = 2 (diag(mass(S)) - S)` (small, `N x N`); the rows of `M`
+ * sum to 0, so the centred points give the same result with less cancellation.
  */
-function squaredEuclideanSelfPullback(
-  multiplier: number,
-  points: tf.Tensor3D,
-  weights: tf.Tensor3D,
-): tf.Tensor3D {
-  return tf.tidy(() => {
-    const symmetric = tf.add(weights, tf.transpose(weights, [0, 2, 1])) as tf.Tensor3D;
-    const mass = tf.sum(symmetric, 2, true);
-    return tf.mul(tf.sub(tf.mul(mass, points), tf.matMul(symmetric, points)), 2 * multiplier) as tf.Tensor3D;
+function stackedSquaredEuclidean(multiplier: number): (...parts: tf.Tensor[]) => tf.Tensor {
+  return customOperation((parts, save) => {
+    const points = (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor3D;
+    const count = points.shape[1];
+    // sum then divide: wasm's `Mean` over a middle axis transposes first, its `Sum` (completed) does not
+    const centred = tf.sub(points, tf.div(tf.sum(points, 1, true), count)) as tf.Tensor3D;
+    const gram = matMulTransposed(centred, centred);
+    const norms = diagonals(gram);
+    const squared = tf.sub(tf.add(tf.expandDims(norms, 2), tf.expandDims(norms, 1)), tf.mul(gram, 2));
+    save([centred]);
+    return {
+      value: multiplier === 1 ? tf.relu(squared) : tf.mul(tf.relu(squared), multiplier),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const symmetric = tf.add(dy, tf.transpose(dy, [0, 2, 1])) as tf.Tensor3D;
+        const mass = tf.sum(symmetric, 2) as tf.Tensor2D;
+        const operator = tf.mul(tf.sub(diagonalMatrices(mass), symmetric), 2 * multiplier) as tf.Tensor3D;
+        const rows = parts.map((part) => part.shape[1] as number);
+        const blocks = parts.length === 1 ? [operator] : tf.split(operator, rows, 1);
+        return blocks.map((block) => tf.matMul(block, saved[0]));
+      },
+    };
   });
 }
 
 function squaredEuclideanKernel(multiplier: number): CostKernel {
   // The gradients are written by hand: autodiff of matMul uses transposed products, a slow path on wasm.
-  const evaluateSelf = customOperation(([points], save) => {
-    save([points]);
-    const cost = squaredEuclideanSelf(points as tf.Tensor3D);
-    return {
-      value: multiplier === 1 ? cost : tf.mul(cost, multiplier),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        squaredEuclideanSelfPullback(multiplier, saved[0] as tf.Tensor3D, dy as tf.Tensor3D),
-      ],
-    };
-  });
+  const stacked = stackedSquaredEuclidean(multiplier);
   const evaluate = customOperation(([rows, columns], save) => {
     save([rows, columns]);
     const cost = squaredEuclidean(rows as tf.Tensor3D, columns as tf.Tensor3D);
@@ -115,8 +128,9 @@ function squaredEuclideanKernel(multiplier: number): CostKernel {
     // work is cheaper (for n > d, symmetrising W would cost an n x n transpose).
     evaluate: (rows, columns) =>
       (rows === columns && rows.shape[2] >= rows.shape[1]
-        ? evaluateSelf(rows)
+        ? stacked(rows)
         : evaluate(rows, columns)) as tf.Tensor3D,
+    evaluateStacked: (rows, columns) => stacked(rows, columns) as tf.Tensor3D,
     pullback: (rows, columns, weights) => squaredEuclideanPullback(multiplier, rows, columns, weights),
   };
 }

@@ -22,11 +22,14 @@ export function sumOverRows(t: tf.Tensor3D): tf.Tensor2D {
 }
 
 /**
- * `a @ b^T` for `a` `[B, r, k]`, `b` `[B, c, k]` with an explicit transpose of the (small) `b`.
+ * `a @ b^T` for `a` `[B, r, k]`, `b` `[B, c, k]`: as such where the backend has the fused log-sum-exp kernels (then
+ * `@siran/backend` completed it, and its wasm `BatchMatMul` takes few long rows as SIMD dot products), else with an
+ * explicit transpose of `b`.
  *
  * @returns `[B, r, c]`; the caller disposes it.
  */
 export function matMulTransposed(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  if (hasScaledLogSumExpKernels()) return tf.matMul(a, b, false, true);
   return tf.tidy(() => tf.matMul(a, tf.transpose(b, [0, 2, 1])) as tf.Tensor3D);
 }
 

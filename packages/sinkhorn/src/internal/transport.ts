@@ -42,20 +42,51 @@ export interface SolvedTerms {
 /** Which terms to solve: `[rows, columns, weights of rows, weights of columns, is a self term]`. */
 type TermSpec = readonly [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, boolean];
 
+function isDense(rowCount: number, columnCount: number, batch: number, options: ResolvedSinkhornOptions) {
+  const entries = batch * rowCount * columnCount;
+  return options.strategy === 'dense' || (options.strategy === 'auto' && entries <= options.denseLimit);
+}
+
+/**
+ * @param cost - The dense cost of the term, where already computed (see {@link stackedCosts}).
+ */
 function createGeometry(
   kernel: CostKernel,
   spec: TermSpec,
   options: ResolvedSinkhornOptions,
   symmetric: boolean,
   fused: boolean,
+  cost?: tf.Tensor3D,
 ) {
   const [rows, columns] = spec;
-  const entries = rows.shape[0] * rows.shape[1] * columns.shape[1];
-  const dense =
-    options.strategy === 'dense' || (options.strategy === 'auto' && entries <= options.denseLimit);
-  return dense
+  if (cost) return createDenseGeometry(cost, symmetric, fused);
+  return isDense(rows.shape[1], columns.shape[1], rows.shape[0], options)
     ? createDenseGeometry(kernel.evaluate(rows, columns), symmetric, fused)
     : createBlockwiseGeometry(kernel, rows, columns, options.blockSize, fused);
+}
+
+/**
+ * The costs of the three terms of the divergence, `[C(x, y), C(x, x), C(y, y)]`, cut from one evaluation over the
+ * stacked points, where the kernel offers it, every term is dense, and the points are at least as long as their
+ * count (then the products with the points dominate, and one Gram matrix of `n + m` points replaces three).
+ */
+function stackedCosts(
+  kernel: CostKernel,
+  x: tf.Tensor3D,
+  y: tf.Tensor3D,
+  options: ResolvedSinkhornOptions,
+): tf.Tensor3D[] | undefined {
+  const [batch, n, dimension] = x.shape;
+  const m = y.shape[1];
+  const dense =
+    isDense(n, m, batch, options) && isDense(n, n, batch, options) && isDense(m, m, batch, options);
+  if (!kernel.evaluateStacked || !dense || dimension < n + m) return undefined;
+  const all = kernel.evaluateStacked(x, y);
+  return [
+    tf.slice(all, [0, 0, n], [batch, n, m]),
+    tf.slice(all, [0, 0, 0], [batch, n, n]),
+    tf.slice(all, [0, n, n], [batch, m, m]),
+  ] as tf.Tensor3D[];
 }
 
 /**
@@ -162,12 +193,14 @@ export function solveTerms(
   const symmetricSelf = options.selfTermUpdate === 'symmetric';
   const specs: TermSpec[] = [[x, y, a, b, false]];
   if (withSelfTerms) specs.push([x, x, a, a, true], [y, y, b, b, true]);
+  const reuseRaw = rawGeometry !== undefined && normaliser === 1;
+  const costs = withSelfTerms && !reuseRaw ? stackedCosts(kernel, x, y, options) : undefined;
   const problems: TransportProblem[] = specs.map((spec, i) => ({
     kind: spec[4] && symmetricSelf ? 'self' : 'pair',
     geometry:
-      i === 0 && rawGeometry && normaliser === 1
+      i === 0 && reuseRaw
         ? rawGeometry
-        : createGeometry(kernel, spec, options, spec[4] && symmetricSelf, fused),
+        : createGeometry(kernel, spec, options, spec[4] && symmetricSelf, fused, costs?.[i]),
     logA: logWeights(spec[2]),
     logB: logWeights(spec[3]),
   }));
