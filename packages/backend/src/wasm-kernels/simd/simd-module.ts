@@ -9,6 +9,14 @@ interface SimdExports {
   sumRows(source: number, target: number, rows: number, length: number): void;
   addColumns(source: number, target: number, rows: number, stride: number): void;
   dotRows(a: number, b: number, target: number, rowsA: number, rowsB: number, length: number): void;
+  addTransposedProducts(
+    w: number,
+    p: number,
+    target: number,
+    rows: number,
+    columns: number,
+    width: number,
+  ): void;
   lseRows(
     source: number,
     columnTerm: number,
@@ -93,6 +101,8 @@ export interface SimdKernels {
   readonly output: Float32Array;
   /** Byte offset of the output area. */
   readonly outputOffset: number;
+  /** A second input area, of {@link SIMD_CHUNK_ELEMENTS} floats like the others. */
+  readonly secondInput: Float32Array;
   /** exp of the first `count` floats of the input area, in place (`count` at most a chunk). */
   exp(count: number): void;
   /** Row maxima of `rows` rows of `length` floats in the input area, into the output area. */
@@ -112,6 +122,12 @@ export interface SimdKernels {
    * `length` must be a multiple of 4, `rowsA` of 2 and `rowsB` of 4 (pad with zeros).
    */
   dotRows(rowsA: number, rowsB: number, length: number): void;
+  /**
+   * Adds `W^T P` to the first `columns * width` floats of the output area (row-major), for `W` `rows x columns` in
+   * the input area and `P` `rows x width` in the second input area. `width` and `rows` must be multiples of 4 (pad
+   * with zeros).
+   */
+  transposedProducts(rows: number, columns: number, width: number): void;
   /** The scaled log-sum-exp kernels, over the input area. */
   readonly logSumExp: SimdLogSumExpKernels;
 }
@@ -143,9 +159,9 @@ export function loadSimdKernels(): SimdKernels | undefined {
     return undefined;
   }
   const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as SimdExports;
-  // Ten areas of a chunk each, each followed by a little padding: the kernels read and write whole vectors.
+  // Eleven areas of a chunk each, each followed by a little padding: the kernels read and write whole vectors.
   const areaBytes = SIMD_CHUNK_ELEMENTS * 4 + 64;
-  const areaCount = 10;
+  const areaCount = 11;
   const pageBytes = 65536;
   const pages = Math.ceil((areaCount * areaBytes) / pageBytes) - exports.memory.buffer.byteLength / pageBytes;
   if (pages > 0) exports.memory.grow(pages);
@@ -153,13 +169,14 @@ export function loadSimdKernels(): SimdKernels | undefined {
   const offset = (area: number) => area * areaBytes;
   const area = (index: number) => new Float32Array(exports.memory.buffer, offset(index), SIMD_CHUNK_ELEMENTS);
   const outputOffset = offset(1);
-  const [rowTerm, rowFactor, rowA, rowB, columnTerm, columnFactor, columnA, columnB] = [
-    2, 3, 4, 5, 6, 7, 8, 9,
+  const [rowTerm, rowFactor, rowA, rowB, columnTerm, columnFactor, columnA, columnB, second] = [
+    2, 3, 4, 5, 6, 7, 8, 9, 10,
   ];
   loaded = {
     input: area(0),
     output: area(1),
     outputOffset,
+    secondInput: area(second),
     exp: (count) => exports.exp(0, 0, count),
     maxRows: (rows, length) => exports.maxRows(0, outputOffset, rows, length),
     minRows: (rows, length) => exports.minRows(0, outputOffset, rows, length),
@@ -167,6 +184,8 @@ export function loadSimdKernels(): SimdKernels | undefined {
     addColumns: (rows, length) => exports.addColumns(0, outputOffset, rows, length * 4),
     dotRows: (rowsA, rowsB, length) =>
       exports.dotRows(0, rowsA * length * 4, outputOffset, rowsA, rowsB, length),
+    transposedProducts: (rows, columns, width) =>
+      exports.addTransposedProducts(0, offset(second), outputOffset, rows, columns, width),
     logSumExp: {
       rowTerm: area(rowTerm),
       rowFactor: area(rowFactor),
