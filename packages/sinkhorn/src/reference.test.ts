@@ -48,10 +48,19 @@ for (const logSumExp of ['ops', 'kernel'] as LogSumExpImplementation[]) {
 
   describe(`sinkhornDivergence against the float64 reference fixture (converged, log-sum-exp ${logSumExp})`, () => {
     for (const c of smallCases) {
-      for (const readout of ['dual', 'sharp'] as const) {
-        it(`${c.id}, ${readout} readout, value and gradient within 1e-4`, () => {
+      for (const [readout, mode] of [
+        ['dual', 'unrolled'],
+        ['dual', 'envelope'],
+        ['sharp', 'unrolled'],
+      ] as const) {
+        it(`${c.id}, ${readout} readout, ${mode} gradient, value and gradient within 1e-4`, () => {
           const key = readout === 'dual' ? 'S_dual' : 'S_sharp';
-          const { value, gradient } = divergenceAndGradient(c, { ...converged, epsilon: c.eps, readout });
+          const { value, gradient } = divergenceAndGradient(c, {
+            ...converged,
+            epsilon: c.eps,
+            readout,
+            gradient: mode,
+          });
           const expected = c.converged[key] as number;
           const expectedGradient = (c.converged[`grad_x_${key}`] as number[][]).flat();
           if (c.id.endsWith('identical')) {

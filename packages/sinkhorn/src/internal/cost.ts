@@ -19,6 +19,11 @@ export interface CostKernel {
    * and both self costs at once, cheaper than three evaluations where the points are longer than their count.
    */
   evaluateStacked?(rows: tf.Tensor3D, columns: tf.Tensor3D): tf.Tensor3D;
+  /**
+   * Optionally, `C(points, points)` for a term whose cost gradients are symmetric matrices (the envelope gradient of
+   * a symmetric self term is its plan): the gradient may then be computed from one slot and doubled.
+   */
+  evaluateSymmetricSelf?(points: tf.Tensor3D): tf.Tensor3D;
   pullback(rows: tf.Tensor3D, columns: tf.Tensor3D, weights: tf.Tensor3D): [tf.Tensor3D, tf.Tensor3D];
 }
 
@@ -39,6 +44,19 @@ export function squaredEuclidean(rows: tf.Tensor3D, columns: tf.Tensor3D): tf.Te
   });
 }
 
+/** `sum_ij W_ij d|x_i - y_j|^2 / dx_i = 2 (mass_i x_i - (W y)_i)`, times `scale / 2`: `scale (rowMass x - W y)`. */
+function rowPullback(
+  scale: number,
+  rows: tf.Tensor3D,
+  columns: tf.Tensor3D,
+  weights: tf.Tensor3D,
+): tf.Tensor3D {
+  return tf.tidy(() => {
+    const rowMass = tf.sum(weights, 2, true);
+    return tf.mul(tf.sub(tf.mul(rowMass, rows), tf.matMul(weights, columns)), scale) as tf.Tensor3D;
+  });
+}
+
 function squaredEuclideanPullback(
   multiplier: number,
   rows: tf.Tensor3D,
@@ -47,14 +65,12 @@ function squaredEuclideanPullback(
 ): [tf.Tensor3D, tf.Tensor3D] {
   return tf.tidy(() => {
     const scale = 2 * multiplier;
-    const rowMass = tf.sum(weights, 2, true);
     const columnMass = tf.expandDims(sumOverRows(weights), 2);
-    const rowGradient = tf.mul(tf.sub(tf.mul(rowMass, rows), tf.matMul(weights, columns)), scale);
     const columnGradient = tf.mul(
       tf.sub(tf.mul(columnMass, columns), transposedMatMul(weights, rows)),
       scale,
     );
-    return [rowGradient as tf.Tensor3D, columnGradient as tf.Tensor3D];
+    return [rowPullback(scale, rows, columns, weights), columnGradient as tf.Tensor3D];
   });
 }
 
@@ -121,6 +137,17 @@ function squaredEuclideanKernel(multiplier: number): CostKernel {
         ),
     };
   });
+  // Both slots of a symmetric W pull equally: twice the row pullback, one product instead of two.
+  const symmetricSelf = customOperation(([points], save) => {
+    save([points]);
+    const cost = squaredEuclidean(points as tf.Tensor3D, points as tf.Tensor3D);
+    return {
+      value: multiplier === 1 ? cost : tf.mul(cost, multiplier),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        rowPullback(4 * multiplier, saved[0] as tf.Tensor3D, saved[0] as tf.Tensor3D, dy as tf.Tensor3D),
+      ],
+    };
+  });
   return {
     multiplier,
     symmetric: true,
@@ -131,6 +158,8 @@ function squaredEuclideanKernel(multiplier: number): CostKernel {
         ? stacked(rows)
         : evaluate(rows, columns)) as tf.Tensor3D,
     evaluateStacked: (rows, columns) => stacked(rows, columns) as tf.Tensor3D,
+    evaluateSymmetricSelf: (points) =>
+      (points.shape[2] >= points.shape[1] ? stacked(points) : symmetricSelf(points)) as tf.Tensor3D,
     pullback: (rows, columns, weights) => squaredEuclideanPullback(multiplier, rows, columns, weights),
   };
 }

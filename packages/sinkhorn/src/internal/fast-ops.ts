@@ -34,12 +34,14 @@ export function matMulTransposed(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
 }
 
 /**
- * `w^T @ p` for `w` `[B, r, c]` and `p` `[B, r, k]`, transposing whichever of `w` and `p` (and the result) moves
- * fewer entries: `transpose(w) @ p`, or `(p^T @ w)^T` when `w` is the larger.
+ * `w^T @ p` for `w` `[B, r, c]` and `p` `[B, r, k]`: as such where the backend has the fused log-sum-exp kernels (then
+ * `@siran/backend`'s wasm `BatchMatMul` takes a narrow `p` as SIMD row updates), else transposing whichever of `w`
+ * and `p` (and the result) moves fewer entries: `transpose(w) @ p`, or `(p^T @ w)^T` when `w` is the larger.
  *
  * @returns `[B, c, k]`; the caller disposes it.
  */
 export function transposedMatMul(w: tf.Tensor3D, p: tf.Tensor3D): tf.Tensor3D {
+  if (hasScaledLogSumExpKernels()) return tf.matMul(w, p, true, false);
   return tf.tidy(() => {
     if (w.size <= 2 * p.size) return tf.matMul(tf.transpose(w, [0, 2, 1]), p) as tf.Tensor3D;
     return tf.transpose(tf.matMul(tf.transpose(p, [0, 2, 1]), w), [0, 2, 1]) as tf.Tensor3D;

@@ -195,12 +195,27 @@ export function solveTerms(
   if (withSelfTerms) specs.push([x, x, a, a, true], [y, y, b, b, true]);
   const reuseRaw = rawGeometry !== undefined && normaliser === 1;
   const costs = withSelfTerms && !reuseRaw ? stackedCosts(kernel, x, y, options) : undefined;
+  // The envelope gradient of a symmetric self term's dual value is its plan, a symmetric matrix.
+  const symmetricGradients = options.gradient === 'envelope' && options.readout === 'dual' && symmetricSelf;
+  const selfCost = (points: tf.Tensor3D) =>
+    symmetricGradients &&
+    kernel.evaluateSymmetricSelf &&
+    isDense(points.shape[1], points.shape[1], points.shape[0], options)
+      ? kernel.evaluateSymmetricSelf(points)
+      : undefined;
   const problems: TransportProblem[] = specs.map((spec, i) => ({
     kind: spec[4] && symmetricSelf ? 'self' : 'pair',
     geometry:
       i === 0 && reuseRaw
         ? rawGeometry
-        : createGeometry(kernel, spec, options, spec[4] && symmetricSelf, fused, costs?.[i]),
+        : createGeometry(
+            kernel,
+            spec,
+            options,
+            spec[4] && symmetricSelf,
+            fused,
+            costs?.[i] ?? (spec[4] ? selfCost(spec[0]) : undefined),
+          ),
     logA: logWeights(spec[2]),
     logB: logWeights(spec[3]),
   }));
