@@ -1,9 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmTrainingKernels } from '../wasm-kernels/index.js';
-import { SIMD_CHUNK_ELEMENTS } from '../wasm-kernels/simd/simd-module.js';
+import {
+  loadHeapLogSumExpKernels,
+  SIMD_CHUNK_ELEMENTS,
+  setHeapSharing,
+} from '../wasm-kernels/simd/simd-module.js';
 import {
   registerCpuKernels,
   SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME,
@@ -83,10 +87,14 @@ const CASES: Case[] = [
   { shape: [2, 2 * SIMD_CHUNK_ELEMENTS + 5, 3], axis: 2 },
 ];
 
-describe.each(['wasm', 'cpu'])('the scaled log-sum-exp kernels on %s', (backendName) => {
+// wasm runs its kernels in the backend's heap (in place where rows are whole vectors); 'wasm, own memory' copies
+// every chunk through the kernels' own memory, as where the heap cannot be shared.
+describe.each(['wasm', 'wasm, own memory', 'cpu'])('the scaled log-sum-exp kernels on %s', (mode) => {
   beforeAll(async () => {
-    await tf.setBackend(backendName);
+    await tf.setBackend(mode.startsWith('wasm') ? 'wasm' : mode);
+    setHeapSharing(mode === 'wasm');
   });
+  afterAll(() => setHeapSharing(true));
 
   for (const c of CASES) {
     it(`match a float64 recomputation, [${c.shape}] along axis ${c.axis}, value and gradient`, () => {
@@ -171,5 +179,13 @@ describe('registration', () => {
       expect(tf.getKernel(name, 'wasm')).toBeDefined();
     }
     expect(registerCpuKernels()).toEqual([]);
+  });
+
+  it('shares the heap of the single-threaded wasm backend, once per backend, and not that of other objects', async () => {
+    await tf.setBackend('wasm');
+    const kernels = loadHeapLogSumExpKernels(tf.backend());
+    expect(kernels?.sharesHeap).toBe(true);
+    expect(loadHeapLogSumExpKernels(tf.backend())).toBe(kernels);
+    expect(loadHeapLogSumExpKernels({})).toBeUndefined();
   });
 });

@@ -171,7 +171,7 @@ export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions =
   }
   const registered: string[] = [];
   const kernels = loadSimdKernels();
-  const added = kernels === undefined ? [] : createSimdScaledLogSumExpConfigs(kernels);
+  const added = kernels === undefined ? [] : createSimdScaledLogSumExpConfigs(kernels.logSumExp);
   for (const config of [...MISSING_KERNEL_CONFIGS, ...added]) {
     if (getKernel(config.kernelName, WASM_BACKEND_NAME) === undefined) {
       registerKernel(config);

@@ -1,9 +1,11 @@
 ;; Float32 kernels vectorised with WebAssembly SIMD (f32x4), for the wasm backend of TensorFlow.js.
 ;;
-;; All pointers are byte offsets into this module's own memory; the caller copies inputs in and
-;; results out. Regenerate simd-module.generated.ts after editing: node scripts/build-simd.mjs
+;; All pointers are byte offsets into the memory the module imports (env.memory): a memory of its
+;; own, into which the caller copies inputs and out of which it copies results, or the wasm
+;; backend's heap, where kernels read and write tensors in place. Regenerate
+;; simd-module.generated.ts after editing: node scripts/build-simd.mjs
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1))
 
   ;; exp(x) for `count` floats at `source`, written at `target` (may equal `source`).
   ;; Processes whole vectors: reads and writes up to 3 floats past `count` (the caller pads).

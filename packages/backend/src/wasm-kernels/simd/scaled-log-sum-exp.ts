@@ -10,7 +10,7 @@ import {
   scaledLogSumExpConfigs,
 } from '../../log-sum-exp/contract.js';
 import { KernelRunner, WASM_BACKEND_NAME } from '../kernel-runner.js';
-import { SIMD_CHUNK_ELEMENTS, type SimdLogSumExpKernels } from './simd-module.js';
+import { loadHeapLogSumExpKernels, SIMD_CHUNK_ELEMENTS, type SimdLogSumExpKernels } from './simd-module.js';
 
 /** Below every float32 exponent that matters, but finite, so that `old - new` maxima never give `-inf - -inf`. */
 const START_MAXIMUM = -3e38;
@@ -37,25 +37,39 @@ function stripsOf(columns: number): Strip[] {
   return strips;
 }
 
-/** Copies rows `[row, row + count)` of the strip of matrix `b` into the input area. */
-function copyIn(
-  input: Float32Array,
+/**
+ * Where the kernels read rows `[row, row + count)` of the strip of matrix `b`: in place, where the kernels share the
+ * backend's heap and the strip is whole rows of whole vectors (then no kernel reads or writes past a row), else
+ * copied into the input area.
+ *
+ * @returns The byte offset of the chunk.
+ */
+function chunkSource(
+  kernels: SimdLogSumExpKernels,
   x: Float32Array,
   shape: ScaledLogSumExpShape,
   b: number,
   strip: Strip,
   row: number,
   count: number,
-) {
+): number {
   const base = (b * shape.rows + row) * shape.columns + strip.start;
+  if (inPlace(kernels, shape, strip)) return x.byteOffset + base * 4;
+  const input = kernels.input;
   if (strip.width === shape.columns) {
     input.set(x.subarray(base, base + count * strip.width));
-    return;
+  } else {
+    for (let k = 0; k < count; k++) {
+      const from = base + k * shape.columns;
+      input.set(x.subarray(from, from + strip.width), k * strip.width);
+    }
   }
-  for (let k = 0; k < count; k++) {
-    const from = base + k * shape.columns;
-    input.set(x.subarray(from, from + strip.width), k * strip.width);
-  }
+  return kernels.inputOffset;
+}
+
+/** Whether chunks of the strip are passed to the kernels in place (see {@link chunkSource}). */
+function inPlace(kernels: SimdLogSumExpKernels, shape: ScaledLogSumExpShape, strip: Strip): boolean {
+  return kernels.sharesHeap && strip.width === shape.columns && shape.columns % 4 === 0;
 }
 
 /** Calls `visit(b, strip)` then `chunk(row, count)` for every chunk of rows of that strip. */
@@ -81,7 +95,6 @@ const logSumExp = (maximum: number, sum: number) =>
 
 function forward(
   kernels: SimdLogSumExpKernels,
-  input: Float32Array,
   x: Float32Array,
   h: Float32Array,
   y: Float32Array,
@@ -98,8 +111,7 @@ function forward(
         h.subarray(b * shape.columns + strip.start, b * shape.columns + strip.start + strip.width),
       );
       chunks((row, count) => {
-        copyIn(input, x, shape, b, strip, row, count);
-        kernels.rows(count, strip.width, scale);
+        kernels.rows(chunkSource(kernels, x, shape, b, strip, row, count), count, strip.width, scale);
         for (let k = 0; k < count; k++) {
           const [m, s] = [kernels.rowA[k], kernels.rowB[k]];
           if (strip.start === 0) {
@@ -123,8 +135,7 @@ function forward(
     kernels.columnB.fill(0, 0, strip.width + 4);
     chunks((row, count) => {
       kernels.rowTerm.set(h.subarray(b * shape.rows + row, b * shape.rows + row + count));
-      copyIn(input, x, shape, b, strip, row, count);
-      kernels.columns(count, strip.width, scale);
+      kernels.columns(chunkSource(kernels, x, shape, b, strip, row, count), count, strip.width, scale);
     });
     for (let j = 0; j < strip.width; j++) {
       y[b * shape.columns + strip.start + j] = kernels.columnA[j] + Math.log(kernels.columnB[j]);
@@ -134,8 +145,6 @@ function forward(
 
 function backward(
   kernels: SimdLogSumExpKernels,
-  input: Float32Array,
-  output: Float32Array,
   views: {
     x: Float32Array;
     h: Float32Array;
@@ -171,12 +180,13 @@ function backward(
         kernels.rowTerm.set(h.subarray(rowStart, rowStart + count));
         kernels.rowFactor.fill(1, 0, count);
       }
-      copyIn(input, x, shape, b, strip, row, count);
-      kernels.scaledExp(count, strip.width, scale, -scale);
+      const source = chunkSource(kernels, x, shape, b, strip, row, count);
       const base = rowStart * shape.columns + strip.start;
-      if (strip.width === shape.columns && strip.stride === strip.width) {
-        dx.set(output.subarray(0, count * strip.width), base);
-      } else {
+      const direct = inPlace(kernels, shape, strip);
+      const target = direct ? dx.byteOffset + base * 4 : kernels.outputOffset;
+      kernels.scaledExp(source, target, count, strip.width, scale, -scale);
+      if (!direct) {
+        const output = kernels.output;
         for (let k = 0; k < count; k++) {
           dx.set(output.subarray(k * strip.stride, k * strip.stride + strip.width), base + k * shape.columns);
         }
@@ -187,33 +197,28 @@ function backward(
   });
 }
 
-/** The SIMD kernels' memory areas used by one call. */
-interface Areas {
-  readonly input: Float32Array;
-  readonly output: Float32Array;
-  readonly logSumExp: SimdLogSumExpKernels;
-}
-
 /**
  * The scaled log-sum-exp kernel and its gradient for the wasm backend, on the SIMD kernels of `kernels.wat`.
  *
- * @param areas - The loaded SIMD kernels.
+ * @param own - The SIMD kernels on their own memory (see {@link loadHeapLogSumExpKernels} for the other kind).
  * @returns The two kernel configurations (forward, gradient).
- * @remarks Each chunk of at most {@link SIMD_CHUNK_ELEMENTS} entries is copied into the module's memory once;
- *   each pass over it (exponents and maxima, exponentials, sums) runs while it is in cache. The exponential is the
- *   module's one for non-positive arguments (relative error about 2e-7).
+ * @remarks The kernels run in the backend's heap where it can be shared (the single-threaded build) and read the
+ *   cost in place when its rows are whole vectors; otherwise each chunk of at most {@link SIMD_CHUNK_ELEMENTS}
+ *   entries is copied into the module's memory once. Each pass over a chunk (exponents and maxima, exponentials,
+ *   sums) runs while it is in cache. The exponential is the module's one for non-positive arguments (relative error
+ *   about 2e-7).
  */
-export function createSimdScaledLogSumExpConfigs(areas: Areas): KernelConfig[] {
-  const { input, output, logSumExp: kernels } = areas;
+export function createSimdScaledLogSumExpConfigs(own: SimdLogSumExpKernels): KernelConfig[] {
   const forwardFunc = (args: ScaledLogSumExpArgs) => {
     const { x, h } = args.inputs;
     const shape = checkScaledLogSumExp(SCALED_LOG_SUM_EXP_KERNEL_NAME, x, h, args.attrs);
+    // before any allocation: making the heap kernels may grow the heap
+    const kernels = loadHeapLogSumExpKernels(args.backend) ?? own;
     const runner = new KernelRunner(args.backend, SCALED_LOG_SUM_EXP_KERNEL_NAME);
     const y = runner.allocate([shape.batch, shape.kept], 'float32');
     if (shape.batch * shape.rows * shape.columns > 0) {
       forward(
         kernels,
-        input,
         runner.view(x) as Float32Array,
         runner.view(h) as Float32Array,
         runner.view(y) as Float32Array,
@@ -228,14 +233,13 @@ export function createSimdScaledLogSumExpConfigs(areas: Areas): KernelConfig[] {
   const backwardFunc = (args: ScaledLogSumExpGradArgs) => {
     const { x, h, y, dy } = args.inputs;
     const shape = checkScaledLogSumExp(SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME, x, h, args.attrs);
+    const kernels = loadHeapLogSumExpKernels(args.backend) ?? own;
     const runner = new KernelRunner(args.backend, SCALED_LOG_SUM_EXP_GRAD_KERNEL_NAME);
     const dx = runner.allocate(x.shape, 'float32');
     const dh = runner.allocate(h.shape, 'float32');
     const view = (info: TensorInfo) => runner.view(info) as Float32Array;
     backward(
       kernels,
-      input,
-      output,
       { x: view(x), h: view(h), y: view(y), dy: view(dy), dx: view(dx), dh: view(dh) },
       shape,
       args.attrs,

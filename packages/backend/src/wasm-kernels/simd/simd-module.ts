@@ -1,8 +1,7 @@
 import { SIMD_MODULE_BASE64 } from './simd-module.generated.js';
 
-/** The functions of `kernels.wat`; pointers are byte offsets into its own memory. */
+/** The functions of `kernels.wat`; pointers are byte offsets into the memory it imports. */
 interface SimdExports {
-  readonly memory: WebAssembly.Memory;
   exp(source: number, target: number, count: number): void;
   maxRows(source: number, target: number, rows: number, length: number): void;
   minRows(source: number, target: number, rows: number, length: number): void;
@@ -61,12 +60,21 @@ interface SimdExports {
 export const SIMD_CHUNK_ELEMENTS = 32768;
 
 /**
- * The scaled log-sum-exp kernels of `kernels.wat` over one chunk of a matrix `C` in the input area: per-row
- * terms `r` (and factors `u`) in `rowTerm` (`rowFactor`), per-column terms `c` (factors `v`) in `columnTerm`
- * (`columnFactor`), results in `rowA`/`rowB` (one float per row) and `columnA`/`columnB` (one per column). Every
- * area holds {@link SIMD_CHUNK_ELEMENTS} floats.
+ * The scaled log-sum-exp kernels of `kernels.wat` over one chunk of a matrix `C` at `source` (a byte offset: the
+ * input area, or a tensor in place where the kernels share the backend's heap): per-row terms `r` (and factors `u`)
+ * in `rowTerm` (`rowFactor`), per-column terms `c` (factors `v`) in `columnTerm` (`columnFactor`), results in
+ * `rowA`/`rowB` (one float per row) and `columnA`/`columnB` (one per column). Every area holds
+ * {@link SIMD_CHUNK_ELEMENTS} floats (the views follow the memory when it grows).
  */
 export interface SimdLogSumExpKernels {
+  /** Whether the kernels work in the wasm backend's heap, so that tensors can be passed in place. */
+  readonly sharesHeap: boolean;
+  readonly input: Float32Array;
+  /** Byte offset of the input area. */
+  readonly inputOffset: number;
+  readonly output: Float32Array;
+  /** Byte offset of the output area. */
+  readonly outputOffset: number;
   readonly rowTerm: Float32Array;
   readonly rowFactor: Float32Array;
   readonly rowA: Float32Array;
@@ -79,18 +87,25 @@ export interface SimdLogSumExpKernels {
    * Per row of `rows x length` floats: `rowA = max_j z_ij`, `rowB = sum_j exp(z_ij - rowA)`, `z = c_j - scale C_ij`.
    * Overwrites the output area.
    */
-  rows(rows: number, length: number, scale: number): void;
+  rows(source: number, rows: number, length: number, scale: number): void;
   /**
    * Per column, accumulated over calls (start with `columnA` very negative and `columnB` 0): running maximum
    * `columnA` of `z_ij = r_i - scale C_ij` and running sum `columnB` of `exp(z_ij - columnA)`. Overwrites the
    * output area and `columnFactor`.
    */
-  columns(rows: number, length: number, scale: number): void;
+  columns(source: number, rows: number, length: number, scale: number): void;
   /**
-   * `W_ij = u_i v_j exp(r_i + c_j - scale C_ij)`: `outputScale * W` into the output area (same layout),
-   * `rowA` = row sums of `W`, and column sums of `W` added to `columnA`.
+   * `W_ij = u_i v_j exp(r_i + c_j - scale C_ij)`: `outputScale * W` at `target` (rows at a stride of `length` rounded
+   * up to whole vectors), `rowA` = row sums of `W`, and column sums of `W` added to `columnA`.
    */
-  scaledExp(rows: number, length: number, scale: number, outputScale: number): void;
+  scaledExp(
+    source: number,
+    target: number,
+    rows: number,
+    length: number,
+    scale: number,
+    outputScale: number,
+  ): void;
 }
 
 /** The SIMD kernels with their memory laid out as an input area, an output area and the areas of {@link SimdLogSumExpKernels}. */
@@ -146,37 +161,158 @@ export function simdModuleBytes(): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Eleven areas of a chunk each, each followed by a little padding: the kernels read and write whole vectors. */
+const AREA_BYTES = SIMD_CHUNK_ELEMENTS * 4 + 64;
+const AREA_COUNT = 11;
+const [
+  INPUT,
+  OUTPUT,
+  ROW_TERM,
+  ROW_FACTOR,
+  ROW_A,
+  ROW_B,
+  COLUMN_TERM,
+  COLUMN_FACTOR,
+  COLUMN_A,
+  COLUMN_B,
+  SECOND,
+] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled module, or `null` when this engine does not support SIMD. */
+function simdModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    const bytes = simdModuleBytes();
+    compiled =
+      typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  }
+  return compiled;
+}
+
+/** Float32 views of the areas starting at `base`, made again whenever the memory has grown. */
+function areaViews(memory: WebAssembly.Memory, base: number): (area: number) => Float32Array {
+  let buffer: ArrayBuffer | undefined;
+  let views: Float32Array[] = [];
+  return (area) => {
+    if (memory.buffer !== buffer) {
+      buffer = memory.buffer as ArrayBuffer;
+      views = Array.from(
+        { length: AREA_COUNT },
+        (_, index) => new Float32Array(buffer as ArrayBuffer, base + index * AREA_BYTES, SIMD_CHUNK_ELEMENTS),
+      );
+    }
+    return views[area];
+  };
+}
+
+function logSumExpKernels(
+  exports: SimdExports,
+  memory: WebAssembly.Memory,
+  base: number,
+  sharesHeap: boolean,
+): SimdLogSumExpKernels {
+  const offset = (area: number) => base + area * AREA_BYTES;
+  const view = areaViews(memory, base);
+  return {
+    sharesHeap,
+    get input() {
+      return view(INPUT);
+    },
+    inputOffset: offset(INPUT),
+    get output() {
+      return view(OUTPUT);
+    },
+    outputOffset: offset(OUTPUT),
+    get rowTerm() {
+      return view(ROW_TERM);
+    },
+    get rowFactor() {
+      return view(ROW_FACTOR);
+    },
+    get rowA() {
+      return view(ROW_A);
+    },
+    get rowB() {
+      return view(ROW_B);
+    },
+    get columnTerm() {
+      return view(COLUMN_TERM);
+    },
+    get columnFactor() {
+      return view(COLUMN_FACTOR);
+    },
+    get columnA() {
+      return view(COLUMN_A);
+    },
+    get columnB() {
+      return view(COLUMN_B);
+    },
+    rows: (source, rows, length, scale) =>
+      exports.lseRows(
+        source,
+        offset(COLUMN_TERM),
+        rows,
+        length,
+        scale,
+        offset(OUTPUT),
+        offset(ROW_A),
+        offset(ROW_B),
+      ),
+    columns: (source, rows, length, scale) =>
+      exports.lseColumns(
+        source,
+        offset(ROW_TERM),
+        rows,
+        length,
+        scale,
+        offset(OUTPUT),
+        offset(COLUMN_FACTOR),
+        offset(COLUMN_A),
+        offset(COLUMN_B),
+      ),
+    scaledExp: (source, target, rows, length, scale, outputScale) =>
+      exports.scaledExp(
+        source,
+        target,
+        rows,
+        length,
+        scale,
+        outputScale,
+        offset(ROW_TERM),
+        offset(ROW_FACTOR),
+        offset(COLUMN_TERM),
+        offset(COLUMN_FACTOR),
+        offset(ROW_A),
+        offset(COLUMN_A),
+      ),
+  };
+}
+
 /**
- * Compiles and instantiates the SIMD kernels once (synchronously: the module is about 5 KB).
+ * Compiles and instantiates the SIMD kernels once, on a memory of their own (synchronously: the module is about
+ * 6 KB).
  *
  * @returns The kernels, or `undefined` when this WebAssembly engine does not support SIMD.
  */
 export function loadSimdKernels(): SimdKernels | undefined {
   if (loaded !== undefined) return loaded ?? undefined;
-  const bytes = simdModuleBytes();
-  if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) {
+  const module = simdModule();
+  if (module === null) {
     loaded = null;
     return undefined;
   }
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as SimdExports;
-  // Eleven areas of a chunk each, each followed by a little padding: the kernels read and write whole vectors.
-  const areaBytes = SIMD_CHUNK_ELEMENTS * 4 + 64;
-  const areaCount = 11;
-  const pageBytes = 65536;
-  const pages = Math.ceil((areaCount * areaBytes) / pageBytes) - exports.memory.buffer.byteLength / pageBytes;
-  if (pages > 0) exports.memory.grow(pages);
-  // The memory never grows again, so these views stay attached.
-  const offset = (area: number) => area * areaBytes;
-  const area = (index: number) => new Float32Array(exports.memory.buffer, offset(index), SIMD_CHUNK_ELEMENTS);
-  const outputOffset = offset(1);
-  const [rowTerm, rowFactor, rowA, rowB, columnTerm, columnFactor, columnA, columnB, second] = [
-    2, 3, 4, 5, 6, 7, 8, 9, 10,
-  ];
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((AREA_COUNT * AREA_BYTES) / 65536) });
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
+  // The memory never grows, so these views stay attached.
+  const area = areaViews(memory, 0);
+  const offset = (index: number) => index * AREA_BYTES;
+  const outputOffset = offset(OUTPUT);
   loaded = {
-    input: area(0),
-    output: area(1),
+    input: area(INPUT),
+    output: area(OUTPUT),
     outputOffset,
-    secondInput: area(second),
+    secondInput: area(SECOND),
     exp: (count) => exports.exp(0, 0, count),
     maxRows: (rows, length) => exports.maxRows(0, outputOffset, rows, length),
     minRows: (rows, length) => exports.minRows(0, outputOffset, rows, length),
@@ -185,46 +321,67 @@ export function loadSimdKernels(): SimdKernels | undefined {
     dotRows: (rowsA, rowsB, length) =>
       exports.dotRows(0, rowsA * length * 4, outputOffset, rowsA, rowsB, length),
     transposedProducts: (rows, columns, width) =>
-      exports.addTransposedProducts(0, offset(second), outputOffset, rows, columns, width),
-    logSumExp: {
-      rowTerm: area(rowTerm),
-      rowFactor: area(rowFactor),
-      rowA: area(rowA),
-      rowB: area(rowB),
-      columnTerm: area(columnTerm),
-      columnFactor: area(columnFactor),
-      columnA: area(columnA),
-      columnB: area(columnB),
-      rows: (rows, length, scale) =>
-        exports.lseRows(0, offset(columnTerm), rows, length, scale, outputOffset, offset(rowA), offset(rowB)),
-      columns: (rows, length, scale) =>
-        exports.lseColumns(
-          0,
-          offset(rowTerm),
-          rows,
-          length,
-          scale,
-          outputOffset,
-          offset(columnFactor),
-          offset(columnA),
-          offset(columnB),
-        ),
-      scaledExp: (rows, length, scale, outputScale) =>
-        exports.scaledExp(
-          0,
-          outputOffset,
-          rows,
-          length,
-          scale,
-          outputScale,
-          offset(rowTerm),
-          offset(rowFactor),
-          offset(columnTerm),
-          offset(columnFactor),
-          offset(rowA),
-          offset(columnA),
-        ),
-    },
+      exports.addTransposedProducts(0, offset(SECOND), outputOffset, rows, columns, width),
+    logSumExp: logSumExpKernels(exports, memory, 0, false),
   };
   return loaded;
+}
+
+/** What {@link loadHeapLogSumExpKernels} needs of the wasm backend's Emscripten module. */
+interface WasmModuleAccess {
+  readonly asm?: { readonly memory?: unknown };
+  readonly wasmMemory?: unknown;
+  _malloc?(bytes: number): number;
+}
+
+const heapKernels = new WeakMap<object, SimdLogSumExpKernels | null>();
+let heapSharing = true;
+
+/**
+ * Turns the kernels in the backend's heap on or off (on by default); off, {@link loadHeapLogSumExpKernels} returns
+ * `undefined` and the kernels copy through their own memory. Internal: for tests and comparisons.
+ *
+ * @param enabled - Whether to share the heap.
+ */
+export function setHeapSharing(enabled: boolean): void {
+  heapSharing = enabled;
+}
+
+/**
+ * The scaled log-sum-exp kernels instantiated on the wasm backend's own memory, so that they read a cost matrix
+ * and write its gradient in place instead of copying every chunk in and out (their areas are allocated once in
+ * that heap). Made once per backend instance.
+ *
+ * @param backend - The wasm backend (its `wasm` property is the Emscripten module).
+ * @returns The kernels, or `undefined` when the engine lacks SIMD or the heap cannot be shared (a shared
+ *   memory, as in the multi-threaded build, or a module that does not expose its memory and `malloc`).
+ */
+export function loadHeapLogSumExpKernels(backend: object): SimdLogSumExpKernels | undefined {
+  if (!heapSharing) return undefined;
+  const known = heapKernels.get(backend);
+  if (known !== undefined) return known ?? undefined;
+  let kernels: SimdLogSumExpKernels | null = null;
+  const module = simdModule();
+  const wasm = (backend as { wasm?: WasmModuleAccess }).wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
+  const shared =
+    typeof SharedArrayBuffer === 'function' && memory instanceof WebAssembly.Memory
+      ? memory.buffer instanceof SharedArrayBuffer
+      : true;
+  if (
+    module !== null &&
+    memory instanceof WebAssembly.Memory &&
+    !shared &&
+    typeof wasm?._malloc === 'function'
+  ) {
+    try {
+      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
+      const start = wasm._malloc(AREA_COUNT * AREA_BYTES + 16);
+      if (start > 0) kernels = logSumExpKernels(exports, memory, Math.ceil(start / 16) * 16, true);
+    } catch {
+      kernels = null;
+    }
+  }
+  heapKernels.set(backend, kernels);
+  return kernels ?? undefined;
 }
