@@ -20,6 +20,10 @@ export const DOT_PRODUCT_MAX_ROWS = 64;
 export const DOT_PRODUCT_MIN_LENGTH = 256;
 /** `a^T b` runs as SIMD row updates when `b` has at most this many columns. */
 export const TRANSPOSED_PRODUCT_MAX_COLUMNS = 32;
+/** `a b` runs as SIMD combinations of the rows of `b` when `a` is at most this many rows and columns... */
+export const ROW_COMBINATION_MAX_SIZE = 64;
+/** ...and `b`'s rows are at least this long. */
+export const ROW_COMBINATION_MIN_LENGTH = 256;
 
 /**
  * Builds a `BatchMatMul` for the wasm backend that runs one plain matrix product per batch element.
@@ -103,6 +107,15 @@ function simdRoute(a: TensorInfo, b: TensorInfo, attrs: BatchMatMulAttrs): SimdR
   }
   if (attrs.transposeA && !attrs.transposeB && b.shape[2] <= TRANSPOSED_PRODUCT_MAX_COLUMNS) {
     return transposedProducts;
+  }
+  if (
+    !attrs.transposeA &&
+    !attrs.transposeB &&
+    a.shape[1] <= ROW_COMBINATION_MAX_SIZE &&
+    a.shape[2] <= ROW_COMBINATION_MAX_SIZE &&
+    b.shape[2] >= ROW_COMBINATION_MIN_LENGTH
+  ) {
+    return combinedRows;
   }
   return undefined;
 }
@@ -205,6 +218,44 @@ function transposedProducts(
       }
       for (let c = 0; c < columns; c++) {
         result.set(sums.subarray(c * width, c * width + n), (index * m + start + c) * n);
+      }
+    }
+  }
+  return output;
+}
+
+/**
+ * `a b` for a small `a` and long rows of `b` (`a` `[batch, m, k]`, `b` `[batch, k, n]`, `m, k <= 64`): each chunk of
+ * columns of `b` is copied into the SIMD module's memory (zero-padded to 8 columns, `a` to 4 rows) and combined
+ * there. The shipped kernel would re-pack the whole of `b` on every call, which costs more than the products.
+ */
+function combinedRows(runner: KernelRunner, a: TensorInfo, b: TensorInfo, kernels: SimdKernels): TensorInfo {
+  const [batchA, m, k] = a.shape;
+  const [batchB, , n] = b.shape;
+  const batch = Math.max(batchA, batchB);
+  const rows = roundUp(m, 4);
+  const length = Math.min(roundUp(n, 8), Math.floor(SIMD_CHUNK_ELEMENTS / Math.max(k, rows) / 8) * 8);
+  const output = runner.allocate([batch, m, n], 'float32');
+  const left = runner.view(a) as Float32Array;
+  const right = runner.view(b) as Float32Array;
+  const result = runner.view(output) as Float32Array;
+  const { input, secondInput, output: combined } = kernels;
+  for (let index = 0; index < batch; index++) {
+    const baseA = (batchA === 1 ? 0 : index) * m * k;
+    const baseB = (batchB === 1 ? 0 : index) * k * n;
+    secondInput.set(left.subarray(baseA, baseA + m * k));
+    secondInput.fill(0, m * k, rows * k);
+    for (let start = 0; start < n; start += length) {
+      const width = Math.min(length, n - start);
+      const padded = roundUp(width, 8);
+      for (let j = 0; j < k; j++) {
+        const from = baseB + j * n + start;
+        input.set(right.subarray(from, from + width), j * padded);
+        if (padded !== width) input.fill(0, j * padded + width, (j + 1) * padded);
+      }
+      kernels.combineRows(rows, k, padded);
+      for (let i = 0; i < m; i++) {
+        result.set(combined.subarray(i * padded, i * padded + width), (index * m + i) * n + start);
       }
     }
   }

@@ -8,6 +8,7 @@ interface SimdExports {
   sumRows(source: number, target: number, rows: number, length: number): void;
   addColumns(source: number, target: number, rows: number, stride: number): void;
   dotRows(a: number, b: number, target: number, rowsA: number, rowsB: number, length: number): void;
+  combineRows(m: number, z: number, target: number, rows: number, inner: number, length: number): void;
   addTransposedProducts(
     w: number,
     p: number,
@@ -143,6 +144,12 @@ export interface SimdKernels {
    * with zeros).
    */
   transposedProducts(rows: number, columns: number, width: number): void;
+  /**
+   * `M Z` into the first `rows * length` floats of the output area (row-major, overwritten), for `M` `rows x inner`
+   * in the second input area and `Z` `inner x length` in the input area. `rows` must be a multiple of 4 and
+   * `length` of 8 (pad with zeros).
+   */
+  combineRows(rows: number, inner: number, length: number): void;
   /** The scaled log-sum-exp kernels, over the input area. */
   readonly logSumExp: SimdLogSumExpKernels;
 }
@@ -322,6 +329,8 @@ export function loadSimdKernels(): SimdKernels | undefined {
       exports.dotRows(0, rowsA * length * 4, outputOffset, rowsA, rowsB, length),
     transposedProducts: (rows, columns, width) =>
       exports.addTransposedProducts(0, offset(SECOND), outputOffset, rows, columns, width),
+    combineRows: (rows, inner, length) =>
+      exports.combineRows(offset(SECOND), 0, outputOffset, rows, inner, length),
     logSumExp: logSumExpKernels(exports, memory, 0, false),
   };
   return loaded;
