@@ -126,15 +126,20 @@ const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple)
  * `a b^T` for few, long rows (`a` `[batch, m, k]`, `b` `[batch, n, k]`): the rows are copied into the SIMD
  * module's memory a chunk of columns at a time (zero-padded to whole vectors and to 2 and 4 rows) and their dot
  * products accumulated there. The shipped kernel would transpose `b` and re-pack the `k x n` operand on every call,
- * which for `m = n = 16` costs three times the arithmetic.
+ * which for `m = n = 16` costs three times the arithmetic. For `a a^T` only the blocks on and above the diagonal are
+ * computed.
  */
 function dotProducts(runner: KernelRunner, a: TensorInfo, b: TensorInfo, kernels: SimdKernels): TensorInfo {
   const [batchA, m, k] = a.shape;
   const [batchB, n] = b.shape;
   const batch = Math.max(batchA, batchB);
-  const rowsA = roundUp(m, 2);
+  // a a^T (the same data twice, whatever the tensors): its rows are copied once, and only the blocks on and above
+  // the diagonal are computed, then mirrored (the result is exactly symmetric). Heap offsets survive allocations.
+  const upper = batchA === batchB && runner.view(a).byteOffset === runner.view(b).byteOffset;
   const rowsB = roundUp(n, 4);
-  const length = Math.min(roundUp(k, 4), Math.floor(SIMD_CHUNK_ELEMENTS / (rowsA + rowsB) / 4) * 4);
+  const rowsA = upper ? rowsB : roundUp(m, 2);
+  const placed = upper ? rowsA : rowsA + rowsB;
+  const length = Math.min(roundUp(k, 4), Math.floor(SIMD_CHUNK_ELEMENTS / placed / 4) * 4);
   const output = runner.allocate([batch, m, n], 'float32');
   const left = runner.view(a) as Float32Array;
   const right = runner.view(b) as Float32Array;
@@ -148,16 +153,19 @@ function dotProducts(runner: KernelRunner, a: TensorInfo, b: TensorInfo, kernels
       const width = Math.min(length, k - start);
       const padded = roundUp(width, 4);
       // Every row of the chunk is `padded` floats; padding lanes and rows are zero.
-      if (padded !== width || rowsA !== m || rowsB !== n) input.fill(0, 0, (rowsA + rowsB) * padded);
+      if (padded !== width || rowsA !== m || rowsB !== n) input.fill(0, 0, placed * padded);
       for (let row = 0; row < m; row++) {
         const from = baseA + row * k + start;
         input.set(left.subarray(from, from + width), row * padded);
       }
-      for (let row = 0; row < n; row++) {
+      for (let row = 0; row < (upper ? 0 : n); row++) {
         const from = baseB + row * k + start;
         input.set(right.subarray(from, from + width), (rowsA + row) * padded);
       }
-      kernels.dotRows(rowsA, rowsB, padded);
+      kernels.dotRows(rowsA, rowsB, padded, upper);
+    }
+    if (upper) {
+      for (let i = 1; i < m; i++) for (let j = 0; j < i; j++) sums[i * rowsB + j] = sums[j * rowsB + i];
     }
     for (let row = 0; row < m; row++) {
       result.set(sums.subarray(row * rowsB, row * rowsB + n), (index * m + row) * n);

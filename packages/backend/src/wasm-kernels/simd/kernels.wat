@@ -639,8 +639,10 @@
   ;; Blocks of 2 x 4 dot products share their loads: eight accumulators of four lanes, reduced at the
   ;; end of the block by two rounds of shuffles into the four sums of one target vector. Each lane
   ;; adds every fourth product, so the order of the additions differs from a sequential loop.
+  ;; With `upper` set (A = B), only the blocks on or above the diagonal are computed: the entries
+  ;; with j < i rounded down to a multiple of 4 are left alone, for the caller to mirror.
   (func (export "dotRows") (param $a i32) (param $b i32) (param $target i32) (param $rowsA i32)
-        (param $rowsB i32) (param $length i32)
+        (param $rowsB i32) (param $length i32) (param $upper i32)
     (local $stride i32) (local $i i32) (local $j i32) (local $k i32)
     (local $a0 i32) (local $a1 i32) (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
     (local $out i32)
@@ -654,7 +656,7 @@
         (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rowsA)))
         (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $stride))))
         (local.set $a1 (i32.add (local.get $a0) (local.get $stride)))
-        (local.set $j (i32.const 0))
+        (local.set $j (select (i32.and (local.get $i) (i32.const -4)) (i32.const 0) (local.get $upper)))
         (block $columnsDone
           (loop $columnQuads
             (br_if $columnsDone (i32.ge_u (local.get $j) (local.get $rowsB)))

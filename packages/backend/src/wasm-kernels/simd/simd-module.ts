@@ -7,7 +7,15 @@ interface SimdExports {
   minRows(source: number, target: number, rows: number, length: number): void;
   sumRows(source: number, target: number, rows: number, length: number): void;
   addColumns(source: number, target: number, rows: number, stride: number): void;
-  dotRows(a: number, b: number, target: number, rowsA: number, rowsB: number, length: number): void;
+  dotRows(
+    a: number,
+    b: number,
+    target: number,
+    rowsA: number,
+    rowsB: number,
+    length: number,
+    upper: number,
+  ): void;
   combineRows(m: number, z: number, target: number, rows: number, inner: number, length: number): void;
   addTransposedProducts(
     w: number,
@@ -135,9 +143,11 @@ export interface SimdKernels {
   /**
    * Adds `A B^T` to the first `rowsA * rowsB` floats of the output area (row-major), for the `rowsA` rows of A at
    * the start of the input area and the `rowsB` rows of B right after them, every row `length` floats long.
-   * `length` must be a multiple of 4, `rowsA` of 2 and `rowsB` of 4 (pad with zeros).
+   * `length` must be a multiple of 4, `rowsA` of 2 and `rowsB` of 4 (pad with zeros). With `upper`, B is A (the
+   * `rowsA = rowsB` rows at the start of the input area, placed once) and entries below the diagonal (`j` below `i`
+   * rounded down to 4) are left unchanged.
    */
-  dotRows(rowsA: number, rowsB: number, length: number): void;
+  dotRows(rowsA: number, rowsB: number, length: number, upper: boolean): void;
   /**
    * Adds `W^T P` to the first `columns * width` floats of the output area (row-major), for `W` `rows x columns` in
    * the input area and `P` `rows x width` in the second input area. `width` and `rows` must be multiples of 4 (pad
@@ -325,8 +335,8 @@ export function loadSimdKernels(): SimdKernels | undefined {
     minRows: (rows, length) => exports.minRows(0, outputOffset, rows, length),
     sumRows: (rows, length) => exports.sumRows(0, outputOffset, rows, length),
     addColumns: (rows, length) => exports.addColumns(0, outputOffset, rows, length * 4),
-    dotRows: (rowsA, rowsB, length) =>
-      exports.dotRows(0, rowsA * length * 4, outputOffset, rowsA, rowsB, length),
+    dotRows: (rowsA, rowsB, length, upper) =>
+      exports.dotRows(0, upper ? 0 : rowsA * length * 4, outputOffset, rowsA, rowsB, length, upper ? 1 : 0),
     transposedProducts: (rows, columns, width) =>
       exports.addTransposedProducts(0, offset(SECOND), outputOffset, rows, columns, width),
     combineRows: (rows, inner, length) =>
