@@ -29,7 +29,8 @@ export interface CostKernel {
 
 /**
  * Squared Euclidean distances `|x_i - y_j|^2` of two batched point sets, computed as
- * `|x|^2 + |y|^2 - 2 x.y` after centring both sets on a common point (float32 cancellation) and clamped at 0.
+ * `|x|^2 + |y|^2 - 2 x.y` after centring both sets on a common point (float32 cancellation) and clamped at 0; one
+ * product of the points extended with their norms and ones.
  */
 export function squaredEuclidean(rows: tf.Tensor3D, columns: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
@@ -38,9 +39,11 @@ export function squaredEuclidean(rows: tf.Tensor3D, columns: tf.Tensor3D): tf.Te
     const x = tf.sub(rows, centre);
     const y = tf.sub(columns, centre);
     const xx = tf.sum(tf.square(x), 2, true);
-    const yy = tf.transpose(tf.sum(tf.square(y), 2, true), [0, 2, 1]);
-    const xy = matMulTransposed(x as tf.Tensor3D, y as tf.Tensor3D);
-    return tf.relu(tf.sub(tf.add(xx, yy), tf.mul(xy, 2))) as tf.Tensor3D;
+    const yy = tf.sum(tf.square(y), 2, true);
+    // [x, |x|^2, 1] . [-2 y, 1, |y|^2]: the norms ride in the product, so only the clamp is left
+    const left = tf.concat([x, xx, tf.onesLike(xx)], 2) as tf.Tensor3D;
+    const right = tf.concat([tf.mul(y, -2), tf.onesLike(yy), yy], 2) as tf.Tensor3D;
+    return tf.relu(matMulTransposed(left, right)) as tf.Tensor3D;
   });
 }
 
