@@ -123,6 +123,17 @@ function simdRoute(a: TensorInfo, b: TensorInfo, attrs: BatchMatMulAttrs): SimdR
 const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
 
 /**
+ * The output `[batch, rows, columns]` of a SIMD route (batch: the larger of the operands') and float32 views of
+ * the operands and the output, taken after the allocation (which may grow the heap).
+ */
+function routeViews(runner: KernelRunner, a: TensorInfo, b: TensorInfo, rows: number, columns: number) {
+  const batch = Math.max(a.shape[0], b.shape[0]);
+  const output = runner.allocate([batch, rows, columns], 'float32');
+  const view = (info: TensorInfo) => runner.view(info) as Float32Array;
+  return { batch, output, left: view(a), right: view(b), result: view(output) };
+}
+
+/**
  * `a b^T` for few, long rows (`a` `[batch, m, k]`, `b` `[batch, n, k]`): the rows are copied into the SIMD
  * module's memory a chunk of columns at a time (zero-padded to whole vectors and to 2 and 4 rows) and their dot
  * products accumulated there. The shipped kernel would transpose `b` and re-pack the `k x n` operand on every call,
@@ -132,7 +143,6 @@ const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple)
 function dotProducts(runner: KernelRunner, a: TensorInfo, b: TensorInfo, kernels: SimdKernels): TensorInfo {
   const [batchA, m, k] = a.shape;
   const [batchB, n] = b.shape;
-  const batch = Math.max(batchA, batchB);
   // a a^T (the same data twice, whatever the tensors): its rows are copied once, and only the blocks on and above
   // the diagonal are computed, then mirrored (the result is exactly symmetric). Heap offsets survive allocations.
   const upper = batchA === batchB && runner.view(a).byteOffset === runner.view(b).byteOffset;
@@ -140,10 +150,7 @@ function dotProducts(runner: KernelRunner, a: TensorInfo, b: TensorInfo, kernels
   const rowsA = upper ? rowsB : roundUp(m, 2);
   const placed = upper ? rowsA : rowsA + rowsB;
   const length = Math.min(roundUp(k, 4), Math.floor(SIMD_CHUNK_ELEMENTS / placed / 4) * 4);
-  const output = runner.allocate([batch, m, n], 'float32');
-  const left = runner.view(a) as Float32Array;
-  const right = runner.view(b) as Float32Array;
-  const result = runner.view(output) as Float32Array;
+  const { batch, output, left, right, result } = routeViews(runner, a, b, m, n);
   const { input, output: sums } = kernels;
   for (let index = 0; index < batch; index++) {
     const baseA = (batchA === 1 ? 0 : index) * m * k;
@@ -189,14 +196,10 @@ function transposedProducts(
 ): TensorInfo {
   const [batchA, k, m] = a.shape;
   const [batchB, , n] = b.shape;
-  const batch = Math.max(batchA, batchB);
   const width = roundUp(n, 4);
   const strip = Math.min(m, Math.floor(SIMD_CHUNK_ELEMENTS / width));
   const rowsPerChunk = Math.floor(SIMD_CHUNK_ELEMENTS / Math.max(strip, width) / 4) * 4;
-  const output = runner.allocate([batch, m, n], 'float32');
-  const left = runner.view(a) as Float32Array;
-  const right = runner.view(b) as Float32Array;
-  const result = runner.view(output) as Float32Array;
+  const { batch, output, left, right, result } = routeViews(runner, a, b, m, n);
   const { input, secondInput, output: sums } = kernels;
   for (let index = 0; index < batch; index++) {
     const baseA = (batchA === 1 ? 0 : index) * k * m;
@@ -240,13 +243,9 @@ function transposedProducts(
 function combinedRows(runner: KernelRunner, a: TensorInfo, b: TensorInfo, kernels: SimdKernels): TensorInfo {
   const [batchA, m, k] = a.shape;
   const [batchB, , n] = b.shape;
-  const batch = Math.max(batchA, batchB);
   const rows = roundUp(m, 4);
   const length = Math.min(roundUp(n, 8), Math.floor(SIMD_CHUNK_ELEMENTS / Math.max(k, rows) / 8) * 8);
-  const output = runner.allocate([batch, m, n], 'float32');
-  const left = runner.view(a) as Float32Array;
-  const right = runner.view(b) as Float32Array;
-  const result = runner.view(output) as Float32Array;
+  const { batch, output, left, right, result } = routeViews(runner, a, b, m, n);
   const { input, secondInput, output: combined } = kernels;
   for (let index = 0; index < batch; index++) {
     const baseA = (batchA === 1 ? 0 : index) * m * k;

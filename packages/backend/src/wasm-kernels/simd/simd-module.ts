@@ -195,6 +195,20 @@ const [
   SECOND,
 ] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
+/** The areas {@link SimdLogSumExpKernels} exposes as views. */
+const AREA_NAMES = {
+  input: INPUT,
+  output: OUTPUT,
+  rowTerm: ROW_TERM,
+  rowFactor: ROW_FACTOR,
+  rowA: ROW_A,
+  rowB: ROW_B,
+  columnTerm: COLUMN_TERM,
+  columnFactor: COLUMN_FACTOR,
+  columnA: COLUMN_A,
+  columnB: COLUMN_B,
+} as const;
+
 let compiled: WebAssembly.Module | null | undefined;
 
 /** The compiled module, or `null` when this engine does not support SIMD. */
@@ -231,40 +245,10 @@ function logSumExpKernels(
 ): SimdLogSumExpKernels {
   const offset = (area: number) => base + area * AREA_BYTES;
   const view = areaViews(memory, base);
-  return {
+  const kernels: Omit<SimdLogSumExpKernels, keyof typeof AREA_NAMES> = {
     sharesHeap,
-    get input() {
-      return view(INPUT);
-    },
     inputOffset: offset(INPUT),
-    get output() {
-      return view(OUTPUT);
-    },
     outputOffset: offset(OUTPUT),
-    get rowTerm() {
-      return view(ROW_TERM);
-    },
-    get rowFactor() {
-      return view(ROW_FACTOR);
-    },
-    get rowA() {
-      return view(ROW_A);
-    },
-    get rowB() {
-      return view(ROW_B);
-    },
-    get columnTerm() {
-      return view(COLUMN_TERM);
-    },
-    get columnFactor() {
-      return view(COLUMN_FACTOR);
-    },
-    get columnA() {
-      return view(COLUMN_A);
-    },
-    get columnB() {
-      return view(COLUMN_B);
-    },
     rows: (source, rows, length, scale) =>
       exports.lseRows(
         source,
@@ -304,6 +288,11 @@ function logSumExpKernels(
         offset(COLUMN_A),
       ),
   };
+  // The area views, made again whenever the memory has grown.
+  for (const [name, area] of Object.entries(AREA_NAMES)) {
+    Object.defineProperty(kernels, name, { get: () => view(area), enumerable: true });
+  }
+  return kernels as SimdLogSumExpKernels;
 }
 
 /**
