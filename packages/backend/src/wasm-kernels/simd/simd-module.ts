@@ -372,10 +372,11 @@ export function loadHeapLogSumExpKernels(backend: object): SimdLogSumExpKernels 
   const module = simdModule();
   const wasm = (backend as { wasm?: WasmModuleAccess }).wasm;
   const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
+  // where SharedArrayBuffer is not defined, no memory can be shared
   const shared =
-    typeof SharedArrayBuffer === 'function' && memory instanceof WebAssembly.Memory
-      ? memory.buffer instanceof SharedArrayBuffer
-      : true;
+    typeof SharedArrayBuffer === 'function' &&
+    memory instanceof WebAssembly.Memory &&
+    memory.buffer instanceof SharedArrayBuffer;
   if (
     module !== null &&
     memory instanceof WebAssembly.Memory &&
