@@ -77,6 +77,11 @@ function squaredEuclideanPullback(
   });
 }
 
+/** `cost * multiplier`, or `cost` itself for a multiplier of 1. */
+function scaled(cost: tf.Tensor3D, multiplier: number): tf.Tensor3D {
+  return multiplier === 1 ? cost : (tf.mul(cost, multiplier) as tf.Tensor3D);
+}
+
 /** The diagonals of a batch of square matrices `[B, N, N]`, as `[B, N]`. */
 function diagonals(matrices: tf.Tensor3D): tf.Tensor2D {
   const [batch, count] = matrices.shape;
@@ -110,7 +115,7 @@ function stackedSquaredEuclidean(multiplier: number): (...parts: tf.Tensor[]) =>
     const squared = tf.sub(tf.add(tf.expandDims(norms, 2), tf.expandDims(norms, 1)), tf.mul(gram, 2));
     save([centred]);
     return {
-      value: multiplier === 1 ? tf.relu(squared) : tf.mul(tf.relu(squared), multiplier),
+      value: scaled(tf.relu(squared) as tf.Tensor3D, multiplier),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const symmetric = tf.add(dy, tf.transpose(dy, [0, 2, 1])) as tf.Tensor3D;
         const mass = tf.sum(symmetric, 2) as tf.Tensor2D;
@@ -130,7 +135,7 @@ function squaredEuclideanKernel(multiplier: number): CostKernel {
     save([rows, columns]);
     const cost = squaredEuclidean(rows as tf.Tensor3D, columns as tf.Tensor3D);
     return {
-      value: multiplier === 1 ? cost : tf.mul(cost, multiplier),
+      value: scaled(cost, multiplier),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         squaredEuclideanPullback(
           multiplier,
@@ -145,7 +150,7 @@ function squaredEuclideanKernel(multiplier: number): CostKernel {
     save([points]);
     const cost = squaredEuclidean(points as tf.Tensor3D, points as tf.Tensor3D);
     return {
-      value: multiplier === 1 ? cost : tf.mul(cost, multiplier),
+      value: scaled(cost, multiplier),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
         rowPullback(4 * multiplier, saved[0] as tf.Tensor3D, saved[0] as tf.Tensor3D, dy as tf.Tensor3D),
       ],
@@ -177,7 +182,7 @@ function customKernel(cost: CostFunction, multiplier: number, caller: string): C
           `${caller}: the cost function returned shape [${value.shape}]; expected [${batch}, ${r}, ${c}]`,
         );
       }
-      return multiplier === 1 ? value : (tf.mul(value, multiplier) as tf.Tensor3D);
+      return scaled(value, multiplier);
     });
   const gradients = tf.grads((rows: tf.Tensor, columns: tf.Tensor) =>
     evaluate(rows as tf.Tensor3D, columns as tf.Tensor3D),
