@@ -4,7 +4,9 @@ import { defineConfig } from 'vitest/config';
  * Test lanes are chosen by file name:
  * - `*.test.ts`: fast lane, run by `npm test` and CI;
  * - `*.slow.test.ts`: opt-in (`npm run test:slow`);
- * - `*.gpu.test.ts`: needs a real or software GPU (`npm run test:gpu`).
+ * - `*.gpu.test.ts`: needs a real or software GPU (`npm run test:gpu`);
+ * - `*.native.test.ts`: needs native TensorFlow, `@tensorflow/tfjs-node` (`npm run setup:tensorflow`, then
+ *   `npm run test:native`).
  */
 const roots = ['packages/*/src/**', 'tools/*/src/**'];
 const shared = { testTimeout: 120_000, hookTimeout: 120_000 };
@@ -17,7 +19,13 @@ export default defineConfig({
           ...shared,
           name: 'fast',
           include: roots.map((r) => `${r}/*.test.ts`),
-          exclude: ['**/node_modules/**', '**/dist/**', '**/*.slow.test.ts', '**/*.gpu.test.ts'],
+          exclude: [
+            '**/node_modules/**',
+            '**/dist/**',
+            '**/*.slow.test.ts',
+            '**/*.gpu.test.ts',
+            '**/*.native.test.ts',
+          ],
         },
       },
       {
@@ -34,6 +42,16 @@ export default defineConfig({
           name: 'gpu',
           include: roots.map((r) => `${r}/*.gpu.test.ts`),
           exclude: ['**/node_modules/**', '**/dist/**'],
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'native',
+          include: roots.map((r) => `${r}/*.native.test.ts`),
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          // TensorFlow spreads each op over every core already.
           fileParallelism: false,
         },
       },
