@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from './errors.js';
 import { registerAllGradients } from './gradients.js';
 import { registerCpuKernels } from './log-sum-exp/index.js';
+import { registerTensorflowKernels, type TensorflowBackendAccess } from './tensorflow-kernels/index.js';
 import {
   type ActivateBackendOptions,
   type ActivatedBackend,
@@ -12,6 +14,7 @@ import {
   DEFAULT_BACKEND_PREFERENCE,
   type GpuAdapterDescription,
   type ModuleImporter,
+  type TensorflowRuntime,
 } from './types.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 import { installNodeWebGpu } from './webgpu.js';
@@ -24,6 +27,7 @@ interface LoaderContext {
   readonly importModule: ModuleImporter;
   readonly allowSoftwareAdapter: boolean;
   readonly wasmThreads?: number;
+  readonly tensorflowThreads?: number;
 }
 
 const defaultImporter: ModuleImporter = (specifier) => import(specifier);
@@ -70,10 +74,12 @@ export function parseBackendPreference(
  * @returns What was activated: name, threads, GPU adapter, kernels registered, and the backends skipped.
  * @throws BackendUnavailableError naming every backend tried, why it failed and how to install it.
  * @throws TypeError if the preference names an unknown backend.
+ * @throws RangeError if `tensorflowThreads` is not a positive integer.
  * @remarks The gradients of all tfjs-core ops are registered first (see {@link registerAllGradients}); for
  *   `wasm`, so are the kernels the backend lacks for training (convolution filter gradients, ...), so `tf.grad`
  *   and tfjs-layers `fit` work on it; for `webgpu`, Siran's own kernels (see {@link registerWebGpuKernels}); for
- *   `cpu`, those of {@link registerCpuKernels}.
+ *   `cpu`, those of {@link registerCpuKernels}; for `tensorflow`, those of {@link registerTensorflowKernels}, and
+ *   the result reports TensorFlow's version, threads and oneDNN (see {@link TensorflowRuntime}).
  * @example
  * ```ts
  * import { activateBackend } from '@siran/backend';
@@ -97,10 +103,17 @@ export async function activateBackend(
     names = [...DEFAULT_BACKEND_PREFERENCE];
     explicit = false;
   }
+  const { tensorflowThreads } = options;
+  if (tensorflowThreads !== undefined && !(Number.isInteger(tensorflowThreads) && tensorflowThreads >= 1)) {
+    throw new RangeError(
+      `activateBackend: tensorflowThreads must be a positive integer, got ${tensorflowThreads}`,
+    );
+  }
   const context: LoaderContext = {
     importModule: options.importModule ?? defaultImporter,
     allowSoftwareAdapter: options.allowSoftwareAdapter ?? explicit,
     wasmThreads: options.wasmThreads,
+    tensorflowThreads: options.tensorflowThreads,
   };
   await registerAllGradients();
   const skipped: BackendFailure[] = [];
@@ -116,9 +129,10 @@ export async function activateBackend(
 }
 
 const LOADERS: Record<BackendName, (context: LoaderContext) => Promise<LoadResult>> = {
-  async tensorflow({ importModule }) {
+  async tensorflow({ importModule, tensorflowThreads }) {
     const reasons: string[] = [];
     for (const specifier of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+      const threads = tensorflowThreadEnvironment(tensorflowThreads);
       try {
         await importModule(specifier);
       } catch (error) {
@@ -126,7 +140,9 @@ const LOADERS: Record<BackendName, (context: LoaderContext) => Promise<LoadResul
         continue;
       }
       await setBackendOrThrow('tensorflow');
-      return { module: specifier, threads: 0, registeredKernels: [] };
+      const tensorflow = describeTensorflow(tf.backend() as unknown as TensorflowBackendAccess, threads);
+      const registeredKernels = registerTensorflowKernels();
+      return { module: specifier, threads: tensorflow.intraOpThreads, tensorflow, registeredKernels };
     }
     throw new Error(reasons.join('; '));
   },
@@ -182,6 +198,46 @@ const LOADERS: Record<BackendName, (context: LoaderContext) => Promise<LoadResul
     return { threads: 1, registeredKernels };
   },
 };
+
+/** TensorFlow's thread and oneDNN settings as the process environment held them when TensorFlow started. */
+interface TensorflowEnvironment {
+  readonly intraOpThreads: number;
+  readonly interOpThreads: number;
+  readonly oneDnn: boolean;
+}
+
+/** Fixed by the first load of tfjs-node in this process: TensorFlow reads its environment once. */
+let startedTensorflow: TensorflowEnvironment | undefined;
+
+/**
+ * Applies a requested thread count to TensorFlow's environment variables (only before TensorFlow starts) and
+ * returns the settings it starts, or started, with.
+ */
+function tensorflowThreadEnvironment(requested: number | undefined): TensorflowEnvironment {
+  if (startedTensorflow !== undefined) return startedTensorflow;
+  // A backend factory means tfjs-node was loaded before: TensorFlow has started and read its environment.
+  if (requested !== undefined && tf.findBackendFactory('tensorflow') === null) {
+    process.env.TF_NUM_INTRAOP_THREADS = String(requested);
+    process.env.TF_NUM_INTEROP_THREADS ??= String(requested);
+  }
+  const fromEnvironment = (name: string) => {
+    const value = Number(process.env[name]);
+    return Number.isInteger(value) && value > 0 ? value : availableParallelism();
+  };
+  return {
+    intraOpThreads: fromEnvironment('TF_NUM_INTRAOP_THREADS'),
+    interOpThreads: fromEnvironment('TF_NUM_INTEROP_THREADS'),
+    oneDnn: process.arch === 'x64' && process.env.TF_ENABLE_ONEDNN_OPTS?.trim() !== '0',
+  };
+}
+
+function describeTensorflow(
+  backend: TensorflowBackendAccess & { isUsingGpuDevice?: boolean },
+  environment: TensorflowEnvironment,
+): TensorflowRuntime {
+  startedTensorflow = environment;
+  return { version: backend.binding.TF_Version, ...environment, gpu: backend.isUsingGpuDevice === true };
+}
 
 /** Sets a registered backend, turning tfjs' logged initialisation failure into an error with its reason. */
 async function setBackendOrThrow(name: BackendName): Promise<void> {

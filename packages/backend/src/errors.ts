@@ -4,7 +4,9 @@ import type { BackendFailure } from './types.js';
 export const BACKEND_INSTALL_HINTS: Readonly<Record<BackendFailure['name'], string>> = {
   tensorflow:
     'install @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu (CUDA) with npm; their install script ' +
-    'downloads libtensorflow from outside the npm registry, so it needs that network access',
+    'downloads libtensorflow from outside the npm registry. Without that access, install tfjs-node with ' +
+    '--ignore-scripts and build its addon against the libtensorflow of the tensorflow-cpu wheel (see the ' +
+    '@siran/backend README, "Native TensorFlow")',
   webgpu:
     'install webgpu@^0.6.2 and @tensorflow/tfjs-backend-webgpu@^4.22.0 with npm, and a Vulkan driver: the GPU ' +
     "vendor's driver, or Mesa's CPU driver lavapipe (Debian bookworm-backports: mesa-vulkan-drivers, Mesa >= 24)",

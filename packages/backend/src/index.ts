@@ -11,6 +11,13 @@ export {
   SCALED_LOG_SUM_EXP_KERNELS,
   type ScaledLogSumExpAttrs,
 } from './log-sum-exp/index.js';
+export { type BackendParityOptions, backendParity, type OutputParity } from './parity.js';
+export {
+  registerTensorflowKernels,
+  symmetricEigenTensorflowConfig,
+  TENSORFLOW_KERNELS,
+  type TensorflowBackendAccess,
+} from './tensorflow-kernels/index.js';
 export {
   type ActivateBackendOptions,
   type ActivatedBackend,
@@ -21,6 +28,7 @@ export {
   DEFAULT_BACKEND_PREFERENCE,
   type GpuAdapterDescription,
   type ModuleImporter,
+  type TensorflowRuntime,
 } from './types.js';
 export {
   DEFAULT_WASM_TRAINING_KERNEL_OPTIONS,

@@ -27,6 +27,26 @@ export interface GpuAdapterDescription {
   readonly software: boolean;
 }
 
+/** What is known about the native TensorFlow behind the `tensorflow` backend. */
+export interface TensorflowRuntime {
+  /** Version of the libtensorflow that tfjs-node's addon is linked with, e.g. `2.21.0`. */
+  readonly version: string;
+  /**
+   * Threads of TensorFlow's intra-op pool (one op split across cores): `TF_NUM_INTRAOP_THREADS` when set
+   * before TensorFlow started, else the CPUs this process may run on.
+   */
+  readonly intraOpThreads: number;
+  /** Threads of TensorFlow's inter-op pool (independent ops at once): `TF_NUM_INTEROP_THREADS`, else the CPUs. */
+  readonly interOpThreads: number;
+  /**
+   * Whether TensorFlow's oneDNN CPU kernels are on: the default of x86-64 Linux builds since TensorFlow 2.9,
+   * unless `TF_ENABLE_ONEDNN_OPTS=0` was set before TensorFlow started.
+   */
+  readonly oneDnn: boolean;
+  /** Whether tfjs-node-gpu found a CUDA device. */
+  readonly gpu: boolean;
+}
+
 /** A backend that could not be loaded, and why. */
 export interface BackendFailure {
   /** The backend that was tried. */
@@ -41,13 +61,18 @@ export interface ActivatedBackend {
   readonly name: BackendName;
   /** For `tensorflow`, the package that provided it (`@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`). */
   readonly module?: string;
-  /** Threads the backend computes with (1 for `cpu`; the wasm thread pool size for `wasm`). */
+  /**
+   * Threads the backend computes with (1 for `cpu`; the wasm thread pool size for `wasm`; TensorFlow's intra-op
+   * threads for `tensorflow`).
+   */
   readonly threads: number;
+  /** Version, threads and oneDNN of the native TensorFlow, for `tensorflow`. */
+  readonly tensorflow?: TensorflowRuntime;
   /** The GPU adapter, for `webgpu`. */
   readonly adapter?: GpuAdapterDescription;
   /**
-   * Kernels this call registered: for `wasm`, the training kernels the backend lacks; for `webgpu`, Siran's own
-   * kernels (see `WEBGPU_KERNELS`).
+   * Kernels this call registered: for `wasm`, the training kernels the backend lacks; for `webgpu` and
+   * `tensorflow`, Siran's own kernels (see `WEBGPU_KERNELS`, `TENSORFLOW_KERNELS`).
    */
   readonly registeredKernels: readonly string[];
   /** Backends tried before this one, with the reason each failed. */
@@ -65,6 +90,12 @@ export interface ActivateBackendOptions {
    * or `SIRAN_BACKEND` names `webgpu` explicitly.
    */
   readonly allowSoftwareAdapter?: boolean;
+  /**
+   * TensorFlow intra-op threads for `tensorflow`: sets `TF_NUM_INTRAOP_THREADS` (and `TF_NUM_INTEROP_THREADS`,
+   * unless set) before tfjs-node loads. Ignored once TensorFlow has started in this process (its thread pools are
+   * fixed then); {@link ActivatedBackend.tensorflow} reports the threads it has.
+   */
+  readonly tensorflowThreads?: number;
   /** Wasm threads to request; see the package README for the state of threads in Node. */
   readonly wasmThreads?: number;
   /** Ignore `SIRAN_BACKEND`. */
