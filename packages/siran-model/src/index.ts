@@ -74,7 +74,13 @@ export {
   type TrainResult,
   train,
 } from './train.js';
-export { SiranTrainer, type StepLosses, type StepResult, type TrainingBatch } from './training-step.js';
+export {
+  SiranTrainer,
+  type SiranTrainerOptions,
+  type StepLosses,
+  type StepResult,
+  type TrainingBatch,
+} from './training-step.js';
 export {
   type EvaluateSplitOptions,
   type ExamplePatch,
