@@ -59,7 +59,7 @@ export function normalizeInputs(
   return tf.tidy(() => {
     const window = normalization.offsetWindow;
     const offset = (
-      window > 1 ? tf.avgPool(coarse, window, 1, 'same') : tf.mean(coarse, [1, 2, 3], true)
+      window > 1 ? movingMean(coarse, window) : tf.mean(coarse, [1, 2, 3], true)
     ) as tf.Tensor4D;
     const scale = elevationScale(coarse, offset, normalization);
     return {
@@ -85,8 +85,18 @@ function elevationScale(
   const window = normalization.offsetWindow;
   const squares = tf.square(tf.sub(coarse, offset));
   const variance =
-    window > 1 ? tf.avgPool(squares as tf.Tensor4D, window, 1, 'same') : tf.mean(squares, [1, 2, 3], true);
+    window > 1 ? movingMean(squares as tf.Tensor4D, window) : tf.mean(squares, [1, 2, 3], true);
   return tf.sqrt(tf.add(variance, floor * floor));
+}
+
+/**
+ * The mean over a `window` x `window` neighbourhood, clipped at the borders (padding does not count), as two
+ * one-dimensional means: a clipped square is a product of clipped intervals, so the result equals the square's
+ * mean, at `2 window` instead of `window^2` additions per pixel (a 15 x 15 pooling was the slowest op of the
+ * `cpu` preset's prediction on tensorflow).
+ */
+function movingMean(x: tf.Tensor4D, window: number): tf.Tensor4D {
+  return tf.avgPool(tf.avgPool(x, [window, 1], 1, 'same'), [1, window], 1, 'same');
 }
 
 /**

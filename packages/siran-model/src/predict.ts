@@ -27,6 +27,11 @@ export interface PredictSceneOptions {
   readonly overlap?: number;
   /** Nodata value of the output where the coarse DEM has none (float32 output). */
   readonly nodata?: number;
+  /**
+   * Tiles run through the model in one call. Larger batches use the cores better (about a quarter less time per
+   * tile at 8 than at 1 on tensorflow) and hold `batch` tiles of activations at once.
+   */
+  readonly batch?: number;
   /** Called after each tile. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -38,6 +43,7 @@ export const DEFAULT_PREDICT_SCENE_OPTIONS: Required<Omit<PredictSceneOptions, '
   tile: 128,
   overlap: 32,
   nodata: -9999,
+  batch: 8,
 };
 
 /** What {@link predictScene} wrote. */
@@ -82,6 +88,9 @@ export async function predictScene(
   if (!Number.isInteger(overlap) || overlap < 0 || overlap >= tile) {
     throw new RangeError(`predictScene: overlap must be an integer in [0, tile), got ${overlap}`);
   }
+  if (!Number.isInteger(settings.batch) || settings.batch < 1) {
+    throw new RangeError(`predictScene: batch must be a positive integer, got ${settings.batch}`);
+  }
   const guide = await readRasterInfo(
     guidePath,
     settings.guideCrs === undefined ? {} : { crs: settings.guideCrs },
@@ -106,17 +115,22 @@ export async function predictScene(
   const output = new Float32Array(grid.width * grid.height).fill(settings.nodata);
   const columns = tileStarts(grid.width, tile, overlap);
   const rows = tileStarts(grid.height, tile, overlap);
+  const windows = rows.flatMap((row, rowIndex) =>
+    columns.map((column, columnIndex) => ({ row, rowIndex, column, columnIndex })),
+  );
+  const window = { width: Math.min(tile, grid.width), height: Math.min(tile, grid.height) };
   let done = 0;
   let validPixels = 0;
-  for (const [rowIndex, row] of rows.entries()) {
-    for (const [columnIndex, column] of columns.entries()) {
-      const window = {
-        x: column,
-        y: row,
-        width: Math.min(tile, grid.width),
-        height: Math.min(tile, grid.height),
-      };
-      const prediction = await predictTile(model, coarse, fill, guidePath, grid, window, settings);
+  for (let first = 0; first < windows.length; first += settings.batch) {
+    const group = windows.slice(first, first + settings.batch);
+    const inputs = await Promise.all(
+      group.map(({ row, column }) =>
+        readTile(coarse, fill, guidePath, grid, { x: column, y: row, ...window }, settings),
+      ),
+    );
+    const predictions = await predictTiles(model, inputs, window);
+    group.forEach(({ row, rowIndex, column, columnIndex }, index) => {
+      const prediction = predictions[index];
       const [rowFrom, rowTo] = ownedRange(rows, rowIndex, window.height, grid.height);
       const [columnFrom, columnTo] = ownedRange(columns, columnIndex, window.width, grid.width);
       for (let y = rowFrom; y < rowTo; y++) {
@@ -129,8 +143,8 @@ export async function predictScene(
         }
       }
       done += 1;
-      settings.onProgress?.(done, rows.length * columns.length);
-    }
+      settings.onProgress?.(done, windows.length);
+    });
   }
   const raster: Raster = {
     data: ndarray(output, [1, grid.height, grid.width]),
@@ -171,15 +185,22 @@ function ownedRange(
   return [from, to];
 }
 
-async function predictTile(
-  model: SiranModel,
+/** The inputs of one tile: the coarse DEM on the tile grid (nodata filled), the guide band-interleaved, validity. */
+interface TileInput {
+  readonly coarse: Float32Array;
+  readonly guide: Float32Array;
+  readonly valid: Uint8Array;
+}
+
+/** Reads one tile's inputs: the coarse DEM by cubic convolution onto the tile grid, the guide's window. */
+async function readTile(
   coarse: ReturnType<typeof rasterSourceFromRaster>,
   fill: number,
   guidePath: string,
   grid: TargetGrid,
   window: { x: number; y: number; width: number; height: number },
   settings: typeof DEFAULT_PREDICT_SCENE_OPTIONS & PredictSceneOptions,
-): Promise<Float32Array> {
+): Promise<TileInput> {
   const tileGrid: TargetGrid = {
     width: window.width,
     height: window.height,
@@ -211,18 +232,50 @@ async function predictTile(
       guideValues[i * 3 + band] = value !== guideRaster.nodata && Number.isFinite(value) ? value : mean;
     }
   }
-  const valid = coarseValues.map((value) => (Number.isFinite(value) ? 1 : 0));
-  if (!valid.includes(1)) return new Float32Array(size).fill(Number.NaN);
+  const valid = Uint8Array.from(coarseValues, (value) => (Number.isFinite(value) ? 1 : 0));
   // The same fill in every tile, so that tiles agree where nodata is near.
-  const filled = coarseValues.map((value) => (Number.isFinite(value) ? value : fill));
-  const result = tf.tidy(() => {
-    const coarseTensor = tf.tensor4d(filled, [1, window.height, window.width, 1]);
-    const guideTensor = tf.tensor4d(guideValues, [1, window.height, window.width, 3]);
-    return superResolve(model, coarseTensor, guideTensor);
+  const filled = Float32Array.from(coarseValues, (value) => (Number.isFinite(value) ? value : fill));
+  return { coarse: filled, guide: guideValues, valid };
+}
+
+/**
+ * Runs the model on tiles of one size in one call (tiles without any valid coarse pixel are not run); NaN where
+ * the coarse DEM has no data.
+ */
+async function predictTiles(
+  model: SiranModel,
+  tiles: readonly TileInput[],
+  window: { width: number; height: number },
+): Promise<Float32Array[]> {
+  const size = window.width * window.height;
+  const run = tiles.filter((tile) => tile.valid.includes(1));
+  let values: Float32Array = new Float32Array(0);
+  if (run.length > 0) {
+    const result = tf.tidy(() => {
+      const stack = (pick: (tile: TileInput) => Float32Array, channels: number) => {
+        const data = new Float32Array(run.length * size * channels);
+        run.forEach((tile, index) => {
+          data.set(pick(tile), index * size * channels);
+        });
+        return tf.tensor4d(data, [run.length, window.height, window.width, channels]);
+      };
+      return superResolve(
+        model,
+        stack((tile) => tile.coarse, 1),
+        stack((tile) => tile.guide, 3),
+      );
+    });
+    values = (await result.data()) as Float32Array;
+    result.dispose();
+  }
+  let next = 0;
+  return tiles.map((tile) => {
+    if (!tile.valid.includes(1)) return new Float32Array(size).fill(Number.NaN);
+    const offset = next++ * size;
+    return Float32Array.from(values.subarray(offset, offset + size), (value, i) =>
+      tile.valid[i] ? value : Number.NaN,
+    );
   });
-  const values = (await result.data()) as Float32Array;
-  result.dispose();
-  return values.map((value, i) => (valid[i] ? value : Number.NaN));
 }
 
 /** Mean of the valid values of one band: the fill of coarse nodata before it enters the model. */

@@ -45,6 +45,8 @@ export interface TrainOptions {
   readonly modelMetadata?: Readonly<Record<string, unknown>>;
   /** Draw a progress bar on standard error. */
   readonly progress?: boolean;
+  /** Gradient checkpointing of the blocks; see `SiranTrainerOptions.recompute` (default: on from 64 channels). */
+  readonly recompute?: boolean;
   /** Called after every step. */
   readonly onStep?: (step: number, losses: StepLosses, applied: boolean) => void;
 }
@@ -129,7 +131,7 @@ export async function train(
         guideStandardDeviation: guideStatistics.map((s) => s.standardDeviation) as [number, number, number],
       };
   const model = createSiranModel(config, normalization);
-  const trainer = new SiranTrainer(model);
+  const trainer = new SiranTrainer(model, { recompute: options.recompute });
   let step = 0;
   if (checkpoint) {
     restoreModelWeights(model, checkpoint.models);
