@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { activateBackend, parseBackendPreference } from './activate.js';
+import { activateBackend, describeActivation, parseBackendPreference } from './activate.js';
 import { BackendUnavailableError } from './errors.js';
 import type { ModuleImporter } from './types.js';
 
@@ -53,6 +53,10 @@ describe('activateBackend', () => {
     expect(active.skipped).toHaveLength(1);
     expect(active.skipped[0].name).toBe('tensorflow');
     expect(active.skipped[0].reason).toMatch(/@tensorflow\/tfjs-node-gpu.*@tensorflow\/tfjs-node/);
+    expect(describeActivation(active)).toMatch(
+      /^cpu \(1 thread\); skipped tensorflow: @tensorflow\/tfjs-node-gpu is not installed or fails to load \(Cannot find package/,
+    );
+    expect(describeActivation(active).split('\n')).toHaveLength(1);
   });
 
   it('throws an error naming the backend, the reason and the install command when the only choice fails', async () => {

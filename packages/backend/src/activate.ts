@@ -267,3 +267,31 @@ function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0];
 }
+
+/**
+ * One line that says which backend runs, with what, and why the backends before it were skipped.
+ *
+ * @param active - What {@link activateBackend} returned.
+ * @returns E.g. `tensorflow (TensorFlow 2.21.0, 2 intra-op / 2 inter-op threads, oneDNN on)` or
+ *   `wasm (1 thread); skipped tensorflow: @tensorflow/tfjs-node is not installed or fails to load (...)`.
+ * @example
+ * ```ts
+ * const active = await activateBackend();
+ * console.error(`backend: ${describeActivation(active)}`);
+ * ```
+ */
+export function describeActivation(active: ActivatedBackend): string {
+  const runtime = active.tensorflow;
+  let details: string;
+  if (runtime) {
+    details =
+      `TensorFlow ${runtime.version}${runtime.gpu ? ' on CUDA' : ''}, ${runtime.intraOpThreads} intra-op / ` +
+      `${runtime.interOpThreads} inter-op threads, oneDNN ${runtime.oneDnn ? 'on' : 'off'}`;
+  } else if (active.adapter) {
+    details = active.adapter.device || active.adapter.vendor;
+  } else {
+    details = `${active.threads} thread${active.threads === 1 ? '' : 's'}`;
+  }
+  const skipped = active.skipped.map((failure) => `; skipped ${failure.name}: ${failure.reason}`).join('');
+  return `${active.name} (${details})${skipped}`;
+}

@@ -1,5 +1,6 @@
 export {
   activateBackend,
+  describeActivation,
   parseBackendPreference,
 } from './activate.js';
 export { BACKEND_INSTALL_HINTS, BackendUnavailableError } from './errors.js';

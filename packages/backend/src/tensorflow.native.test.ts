@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { activateBackend } from './activate.js';
+import { activateBackend, describeActivation } from './activate.js';
 import { KERNEL_CASES } from './internal/kernel-cases.js';
 import { backendParity } from './parity.js';
 import { TENSORFLOW_KERNELS } from './tensorflow-kernels/index.js';
@@ -30,6 +30,9 @@ describe('activateBackend on native TensorFlow', () => {
     expect(active.threads).toBe(active.tensorflow?.intraOpThreads);
     expect(typeof active.tensorflow?.oneDnn).toBe('boolean');
     for (const name of TENSORFLOW_KERNELS) expect(tf.getKernel(name, 'tensorflow')).toBeDefined();
+    expect(describeActivation(active)).toMatch(
+      /^tensorflow \(TensorFlow 2\.\d+\.\d+, \d+ intra-op \/ \d+ inter-op threads, oneDNN (on|off)\)$/,
+    );
   });
 
   it('reports the same runtime when activated again, since TensorFlow reads its settings once', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { activateBackend } from '@siran/backend';
+import { activateBackend, describeActivation } from '@siran/backend';
 import { buildDemoDataset } from '@siran/dataset-builder';
 import { stepProgressCallback } from '../internal/progress.js';
 import { disposeSiranModel, type SiranModel } from '../model.js';
@@ -44,7 +44,7 @@ export const demoCommand: Command = {
     const out = String(values.out);
     const dataset = path.join(out, 'dataset');
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
-    process.stderr.write(`backend: ${active.name}\n`);
+    process.stderr.write(`backend: ${describeActivation(active)}\n`);
     await rm(dataset, { recursive: true, force: true });
     const manifest = await buildDemoDataset(dataset, {
       onProgress: stepProgressCallback(),

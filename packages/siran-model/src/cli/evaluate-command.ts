@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { activateBackend } from '@siran/backend';
+import { activateBackend, describeActivation } from '@siran/backend';
 import { readManifest } from '@siran/dataset-builder';
 import { progressCallback } from '../internal/progress.js';
 import { disposeSiranModel } from '../model.js';
@@ -38,7 +38,9 @@ export const evaluateCommand: Command = {
     const manifest = await readManifest(data);
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
     const { model, directory } = await loadModelOption(values.model);
-    process.stderr.write(`model ${directory} (${model.config.preset}), backend ${active.name}\n`);
+    process.stderr.write(
+      `model ${directory} (${model.config.preset}), backend ${describeActivation(active)}\n`,
+    );
     const evaluation = await evaluateSplit(model, data, {
       split: split as (typeof SPLITS)[number],
       examples: positiveInteger(values, 'figures') ?? 4,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { activateBackend } from '@siran/backend';
+import { activateBackend, describeActivation } from '@siran/backend';
 import { progressCallback } from '../internal/progress.js';
 import { disposeSiranModel } from '../model.js';
 import { predictScene } from '../predict.js';
@@ -40,6 +40,12 @@ export const predictCommand: Command = {
     out: { type: 'string', valueName: 'FILE', description: 'output GeoTIFF' },
     tile: { type: 'string', valueName: 'PIXELS', default: '128', description: 'tile size' },
     overlap: { type: 'string', valueName: 'PIXELS', default: '32', description: 'overlap between tiles' },
+    batch: {
+      type: 'string',
+      valueName: 'TILES',
+      default: '8',
+      description: 'tiles per model call (more use the cores better and hold more memory)',
+    },
     backend: { type: 'string', valueName: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
   },
   async run(values) {
@@ -57,12 +63,15 @@ export const predictCommand: Command = {
       throw new UsageError(`--overlap must be a non-negative integer, got "${values.overlap}"`);
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
     const { model, directory } = await loadModelOption(values.model);
-    process.stderr.write(`model ${directory} (${model.config.preset}), backend ${active.name}\n`);
+    process.stderr.write(
+      `model ${directory} (${model.config.preset}), backend ${describeActivation(active)}\n`,
+    );
     const result = await predictScene(model, coarse, guide, out, {
       guideBands: parseGuideBands(String(values['guide-bands'])),
       ...(typeof values['guide-crs'] === 'string' ? { guideCrs: values['guide-crs'] } : {}),
       tile: positiveInteger(values, 'tile'),
       overlap,
+      batch: positiveInteger(values, 'batch'),
       onProgress: progressCallback('predict'),
     });
     disposeSiranModel(model);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { activateBackend } from '@siran/backend';
+import { activateBackend, describeActivation } from '@siran/backend';
 import { ABLATIONS, type Ablation, resolveSiranConfig } from '../config.js';
 import { disposeSiranModel } from '../model.js';
 import { saveSiranModel } from '../serialization.js';
@@ -108,9 +108,7 @@ export const trainCommand: Command = {
       ...(seed === undefined ? {} : { seed }),
     });
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
-    process.stderr.write(
-      `backend: ${active.name} (${active.threads} thread(s)${active.adapter ? `, ${active.adapter.device}` : ''})\n`,
-    );
+    process.stderr.write(`backend: ${describeActivation(active)}\n`);
     const steps = positiveInteger(values, 'steps') ?? 2000;
     const metadata = {
       command: `siran train ${process.argv.slice(3).join(' ')}`,
