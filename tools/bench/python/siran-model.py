@@ -1,4 +1,4 @@
-"""PyTorch CPU reference for the siran-model suite: the `paper` SiRAN generator, forward only.
+"""PyTorch CPU reference for the siran-model suite: the `paper` SiRAN generator, forward and forward+backward.
 
 Same architecture as @siran/siran-model's `createGenerator('paper')` (64 channels, 6 hybrid blocks):
 encoder conv3x3 (coarse, guide * attention: 4 -> 64) + LeakyReLU(0.2); each hybrid block runs a DMRB
@@ -10,7 +10,8 @@ convolution and adds the block input; decoder conv3x3 + global skip from the enc
 1x1 output convolution; plus the coarse input (residual prediction).
 
 Timed with torch.no_grad() on one 128 x 128 patch (NCHW [1, 1+3+1, 128, 128] split into coarse, guide,
-attention). Prints a JSON list of results in the shape the siran-bench CLI reads; `params.params` is the
+attention), and forward+backward (gradients of mean(y^2) for every weight, eigh differentiated by autograd) on the
+same patch. Prints a JSON list of results in the shape the siran-bench CLI reads; `params.params` is the
 trainable parameter count (the TypeScript side counts 1,752,961 with generatorFlops('paper', 128, 128)).
 """
 import argparse
@@ -18,7 +19,7 @@ import json
 import sys
 
 import torch
-from bench_timing import result, timed
+from bench_timing import result, selected, timed
 from siran_blocks import Dmrb, fsgt_attention, leaky, pad_to_windows
 from torch import nn
 
@@ -96,6 +97,18 @@ def forward():
         model(coarse, guide, attention)
 
 
+weights = [p for p in model.parameters() if p.requires_grad]
+
+
+def forward_backward():
+    loss = model(coarse, guide, attention).square().mean()
+    torch.autograd.grad(loss, weights)
+
+
 params = {"backend": "pytorch-cpu", "threads": torch.get_num_threads(), "torch": torch.__version__,
           "input": f"1x{SIZE}x{SIZE}x(1+3+1)", "params": parameters, "params_vs_ts": f"{relative:+.3%}"}
-print(json.dumps([result("siran-model/generator-forward-paper/pytorch", params, timed(forward, args.repeats))]))
+rows = []
+for name, fn in [("generator-forward-paper", forward), ("generator-forward+backward-paper", forward_backward)]:
+    if selected(f"siran-model/{name}/pytorch"):
+        rows.append(result(f"siran-model/{name}/pytorch", params, timed(fn, args.repeats)))
+print(json.dumps(rows))

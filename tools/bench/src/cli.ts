@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { activateBackend } from '@siran/backend';
+import { activateBackend, describeActivation } from '@siran/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { formatTable } from './format.js';
 import { type BenchCase, type BenchResult, runCases } from './harness.js';
@@ -19,6 +19,9 @@ Options:
   --repeats N      timed runs per case (default 5)
   --warmup N       untimed runs per case (default 1)
   --filter TEXT    only cases whose name contains TEXT (repeatable)
+  --threads N      threads of TensorFlow (TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS) and of the PyTorch
+                   reference (OMP_NUM_THREADS), so that --python compares equal thread counts; pin both to the
+                   same cores with taskset, e.g. taskset -c 0,1 npm run bench -- ... --threads 2
   --python         also time the suite's PyTorch reference (tools/bench/python/<suite>.py) first, so ratios
                    are against it; needs python3 with torch (Debian: python3-torch; the interpreter is
                    $SIRAN_BENCH_PYTHON, else /usr/bin/python3, else python3)
@@ -43,6 +46,7 @@ async function main(): Promise<number> {
       repeats: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '1' },
       filter: { type: 'string', multiple: true, default: [] },
+      threads: { type: 'string' },
       python: { type: 'boolean', default: false },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -52,6 +56,12 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return values.help ? 0 : 2;
   }
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    process.stderr.write(`siran-bench: --threads must be a positive integer, got "${values.threads}"\n`);
+    return 2;
+  }
+  if (threads !== undefined) process.env.OMP_NUM_THREADS = String(threads);
   const repeats = Number(values.repeats);
   const warmup = Number(values.warmup);
   const backends =
@@ -74,10 +84,11 @@ async function main(): Promise<number> {
     const suiteModule = (await import(modulePath)) as SuiteModule;
     for (const backend of backends) {
       try {
-        const active = await activateBackend(backend, { ignoreEnvironment: true });
-        process.stderr.write(
-          `${suite} on ${active.name} (${active.threads} thread(s)${active.adapter ? `, ${active.adapter.device}` : ''})\n`,
-        );
+        const active = await activateBackend(backend, {
+          ignoreEnvironment: true,
+          tensorflowThreads: threads,
+        });
+        process.stderr.write(`${suite} on ${describeActivation(active)}\n`);
       } catch (error) {
         report(
           skippedResult(

@@ -188,9 +188,9 @@ interface ForwardContext {
   readonly inputs: [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 }
 
-function generatorForwardCase(preset: Preset, backend: string): BenchCase<ForwardContext> {
+function generatorForwardCase(preset: Preset, backend: string, backward = false): BenchCase<ForwardContext> {
   const { forwardBatch, size } = SIRAN_MODEL_SHAPE;
-  const name = `siran-model/generator-forward-${preset}/${backend}`;
+  const name = `siran-model/generator-forward${backward ? '+backward' : ''}-${preset}/${backend}`;
   const flops = generatorFlops(preset, size, size);
   return {
     name,
@@ -223,9 +223,21 @@ function generatorForwardCase(preset: Preset, backend: string): BenchCase<Forwar
     },
     async run({ generator, inputs }) {
       const before = tf.memory().numTensors;
-      const output = generator.predict(inputs) as tf.Tensor4D;
-      await output.data();
-      output.dispose();
+      if (backward) {
+        // Gradients of mean(y^2) for every weight, as the PyTorch reference; their sum is read, so all ran.
+        const variables = generator.trainableWeights.map((weight) => weight.read() as tf.Variable);
+        const { value, grads } = tf.variableGrads(
+          () => tf.mean(tf.square(generator.apply(inputs, { training: true }) as tf.Tensor4D)) as tf.Scalar,
+          variables,
+        );
+        const total = tf.addN(Object.values(grads).map((gradient) => tf.sum(gradient)));
+        await total.data();
+        tf.dispose([value, total, ...Object.values(grads)]);
+      } else {
+        const output = generator.predict(inputs) as tf.Tensor4D;
+        await output.data();
+        output.dispose();
+      }
       checkLeak(name, before);
     },
     teardown(context) {
@@ -248,13 +260,14 @@ function reportLeftovers(name: string, startTensors: number): void {
  * `paper` presets, and the `paper` generator forward pass on one 128 x 128 patch, on the active backend.
  *
  * @param backend - Name of the active backend, used in the case names.
- * @returns Cases named `siran-model/train-step-<preset>/<backend>` and
- *   `siran-model/generator-forward-paper/<backend>`. The paper training step is skipped unless
+ * @returns Cases named `siran-model/train-step-<preset>/<backend>`, `siran-model/generator-forward-paper/<backend>`
+ *   and `siran-model/generator-forward+backward-paper/<backend>` (gradients of mean(y^2) for every weight). The paper training step is skipped unless
  *   `SIRAN_BENCH_HEAVY=1`.
  */
 export function createCases(backend: string): BenchCase[] {
   return [
     generatorForwardCase('paper', backend),
+    generatorForwardCase('paper', backend, true),
     trainStepCase('tiny', backend),
     trainStepCase('cpu', backend),
     trainStepCase('paper', backend),
