@@ -7,7 +7,10 @@ import {
   type TensorInfo,
   tensor1d,
 } from '@tensorflow/tfjs-core';
-import { SYMMETRIC_EIGEN_KERNEL_NAME } from '../webgpu-kernels/symmetric-eigen.js';
+import {
+  checkedSymmetricEigenInput,
+  SYMMETRIC_EIGEN_KERNEL_NAME,
+} from '../webgpu-kernels/symmetric-eigen.js';
 
 /** One attribute of a TensorFlow eager op, as tfjs-node's binding takes it. */
 interface OpAttribute {
@@ -37,18 +40,8 @@ export interface TensorflowBackendAccess {
 }
 
 function symmetricEigenTensorflow(args: { inputs: { x?: TensorInfo }; backend: unknown }): TensorInfo {
-  const { x } = args.inputs;
+  const x = checkedSymmetricEigenInput(args.inputs.x);
   const backend = args.backend as TensorflowBackendAccess;
-  if (x === undefined || x.shape.length !== 3 || x.shape[1] !== x.shape[2]) {
-    throw new RangeError(
-      `${SYMMETRIC_EIGEN_KERNEL_NAME}: expected input x of shape [batch, n, n], got ${
-        x === undefined ? 'no input' : `[${x.shape}]`
-      }`,
-    );
-  }
-  if (x.dtype !== 'float32') {
-    throw new TypeError(`${SYMMETRIC_EIGEN_KERNEL_NAME}: expected a float32 input, got ${x.dtype}`);
-  }
   const { binding } = backend;
   const float: OpAttribute = { name: 'T', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT };
   const int: (name: string) => OpAttribute = (name) => ({

@@ -27,9 +27,14 @@ interface WebGpuBackendAccess {
 /** Most workgroups WebGPU guarantees along one dispatch dimension: the kernel runs one per matrix. */
 const MAX_BATCH = 65535;
 
-function symmetricEigenWebGpu(args: { inputs: { x?: TensorInfo }; backend: unknown }): TensorInfo {
-  const { x } = args.inputs;
-  const backend = args.backend as WebGpuBackendAccess;
+/**
+ * The input of a {@link SYMMETRIC_EIGEN_KERNEL_NAME} kernel, checked against the contract.
+ *
+ * @param x - The kernel's input `x`.
+ * @returns `x`, a `[batch, n, n]` float32 tensor.
+ * @throws RangeError for a missing input or another shape; TypeError for another dtype.
+ */
+export function checkedSymmetricEigenInput(x: TensorInfo | undefined): TensorInfo {
   if (x === undefined || x.shape.length !== 3 || x.shape[1] !== x.shape[2]) {
     throw new RangeError(
       `${SYMMETRIC_EIGEN_KERNEL_NAME}: expected input x of shape [batch, n, n], got ${
@@ -40,6 +45,12 @@ function symmetricEigenWebGpu(args: { inputs: { x?: TensorInfo }; backend: unkno
   if (x.dtype !== 'float32') {
     throw new TypeError(`${SYMMETRIC_EIGEN_KERNEL_NAME}: expected a float32 input, got ${x.dtype}`);
   }
+  return x;
+}
+
+function symmetricEigenWebGpu(args: { inputs: { x?: TensorInfo }; backend: unknown }): TensorInfo {
+  const x = checkedSymmetricEigenInput(args.inputs.x);
+  const backend = args.backend as WebGpuBackendAccess;
   const [batch, n] = x.shape;
   if (batch > MAX_BATCH) {
     throw new RangeError(
