@@ -14,6 +14,7 @@ export {
 } from './log-sum-exp/index.js';
 export { type BackendParityOptions, backendParity, type OutputParity } from './parity.js';
 export {
+  type OpAttribute,
   registerTensorflowKernels,
   symmetricEigenTensorflowConfig,
   TENSORFLOW_KERNELS,

@@ -13,14 +13,18 @@ import {
 } from '../webgpu-kernels/symmetric-eigen.js';
 
 /** One attribute of a TensorFlow eager op, as tfjs-node's binding takes it. */
-interface OpAttribute {
+export interface OpAttribute {
+  /** Attribute name in the op's definition, e.g. `T`. */
   readonly name: string;
+  /** Attribute kind, one of the binding's `TF_ATTR_*` constants. */
   readonly type: number;
+  /** Its value: a `TF_*` dtype constant, an integer, a boolean or a list. */
   readonly value: number | boolean | number[];
 }
 
 /** What the kernels use of tfjs-node's `NodeJSKernelBackend` (typed here, so that nothing imports tfjs-node). */
 export interface TensorflowBackendAccess {
+  /** tfjs-node's native binding: its constants and the linked TensorFlow's version. */
   readonly binding: {
     readonly TF_ATTR_BOOL: number;
     readonly TF_ATTR_INT: number;
@@ -29,13 +33,16 @@ export interface TensorflowBackendAccess {
     readonly TF_INT32: number;
     readonly TF_Version: string;
   };
+  /** Runs the TensorFlow op `name` and returns its one output. */
   executeSingleOutput(name: string, attributes: OpAttribute[], inputs: TensorInfo[]): TensorInfo;
+  /** Runs the TensorFlow op `name` and returns its `outputs` outputs. */
   executeMultipleOutputs(
     name: string,
     attributes: OpAttribute[],
     inputs: TensorInfo[],
     outputs: number,
   ): TensorInfo[];
+  /** Frees a tensor's data. */
   disposeData(dataId: object): boolean;
 }
 
