@@ -4,6 +4,7 @@ import ndarray from 'ndarray';
 import { windowGeoTransform } from './geo-transform.js';
 import { crsFromGeoKeys } from './geokeys.js';
 import { readBlocksInto } from './internal/block-reader.js';
+import { parseGdalMetadata } from './internal/gdal-metadata.js';
 import { createTypedArray, dataTypeFromTiff } from './raster-data-type.js';
 import type { ReadRasterOptions } from './read-raster-options.js';
 import { resolveCrs } from './resolve-crs.js';
@@ -173,7 +174,7 @@ export async function readGeoTiff(
  * @param name - The source's name, for error messages.
  * @param path - The local path (to look for a `.tfw`), or `null`.
  * @param options - CRS override.
- * @returns Size, bands, element type, transform, CRS and nodata.
+ * @returns Size, bands, element type, transform, CRS, nodata and dataset metadata.
  * @throws TypeError for unsupported samples or a missing CRS.
  */
 export async function readGeoTiffInfo(
@@ -200,5 +201,10 @@ export async function readGeoTiffInfo(
     transform: await readGeoTransform(image, name, path),
     crs,
     nodata: image.getGDALNoData(),
+    metadata: parseGdalMetadata(
+      image.fileDirectory.hasTag('GDAL_METADATA')
+        ? String(await image.fileDirectory.loadValue('GDAL_METADATA'))
+        : undefined,
+    ),
   };
 }

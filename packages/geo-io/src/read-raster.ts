@@ -116,6 +116,7 @@ export async function readRasterInfo(
         transform: raster.transform,
         crs: raster.crs,
         nodata: raster.nodata,
+        metadata: {},
       };
     },
   );

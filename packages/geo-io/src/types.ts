@@ -120,4 +120,6 @@ export interface RasterInfo {
   readonly crs: Crs;
   /** Nodata value, or `null`. */
   readonly nodata: number | null;
+  /** Dataset metadata of a GeoTIFF (its GDAL_METADATA items, as `gdalinfo` lists them); empty for other files. */
+  readonly metadata: Readonly<Record<string, string>>;
 }

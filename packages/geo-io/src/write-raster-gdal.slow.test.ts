@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import ndarray from 'ndarray';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTypedArray } from './raster-data-type.js';
-import { readRaster } from './read-raster.js';
+import { readRaster, readRasterInfo } from './read-raster.js';
 import { resolveCrs } from './resolve-crs.js';
 import type { Crs, GeoTransform, Raster, RasterDataType } from './types.js';
 import { type WriteRasterOptions, writeRaster } from './write-raster.js';
@@ -130,4 +130,16 @@ describe.skipIf(!hasGdal())('writeRaster read back by GDAL (gdalinfo, gdal_trans
       if (epsg !== null) expect(back.crs.epsg).toBe(epsg);
     });
   }
+
+  it('dataset metadata: gdalinfo lists the items, and a GDAL copy keeps them', async () => {
+    const [, raster, options] = cases[0];
+    const metadata = { SIRAN_SELF_CHECK_GAIN: '-0.042', NOTE: 'a < b & c ± 1 m' };
+    const path = join(directory, 'metadata.tif');
+    await writeRaster(path, raster, { ...options, metadata });
+    const info = JSON.parse(execFileSync('gdalinfo', ['-json', path], { encoding: 'utf8' }));
+    expect(info.metadata['']).toEqual(metadata);
+    const translated = join(directory, 'metadata-translated.tif');
+    execFileSync('gdal_translate', ['-q', path, translated]);
+    expect((await readRasterInfo(translated)).metadata).toEqual(metadata);
+  });
 });

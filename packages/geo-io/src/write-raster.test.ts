@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ndarray from 'ndarray';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTypedArray } from './raster-data-type.js';
-import { readRaster } from './read-raster.js';
+import { readRaster, readRasterInfo } from './read-raster.js';
 import { resolveCrs } from './resolve-crs.js';
 import type { GeoTransform, Raster, RasterDataType } from './types.js';
 import { writeRaster } from './write-raster.js';
@@ -134,6 +134,25 @@ describe('writeRaster round trip through readRaster', () => {
     expect(existsSync(join(directory, 'bad.tif'))).toBe(false);
     expect(readdirSync(directory).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     expect(readFileSync(join(directory, 'clean.tif')).subarray(0, 2).toString()).toBe('II');
+  });
+
+  it('writes dataset metadata as GDAL_METADATA and reads it back, special and non-ASCII characters included', async () => {
+    const metadata = {
+      SIRAN_EXPECTED_GAIN: '0.125',
+      'note.text': 'a < b & "c" > \'d\' ± 3 m, 標高',
+      EMPTY: '',
+    };
+    const path = join(directory, 'metadata.tif');
+    await writeRaster(path, makeRaster('float32', 1, 8, 8, 7), { metadata });
+    expect((await readRasterInfo(path)).metadata).toEqual(metadata);
+    const plain = join(directory, 'no-metadata.tif');
+    await writeRaster(plain, makeRaster('float32', 1, 8, 8, 7));
+    expect((await readRasterInfo(plain)).metadata).toEqual({});
+    await expect(
+      writeRaster(join(directory, 'bad-key.tif'), makeRaster('uint8', 1, 4, 4, 8), {
+        metadata: { 'two words': 'x' },
+      }),
+    ).rejects.toThrow(/writeRaster: ".*bad-key\.tif": metadata item "two words" is invalid/);
   });
 
   it('rejects bad shapes and tile sizes with the path in the message', async () => {

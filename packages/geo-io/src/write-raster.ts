@@ -2,6 +2,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import { type GeoKeyEntry, geoKeysFromCrs } from './geokeys.js';
+import { gdalMetadataXml } from './internal/gdal-metadata.js';
 import {
   encodeIfd,
   encodeTiffHeader,
@@ -22,6 +23,11 @@ export interface WriteRasterOptions {
   readonly dataType?: RasterDataType;
   /** zlib level 1-9 for deflate. */
   readonly deflateLevel?: number;
+  /**
+   * Dataset metadata written as the GDAL_METADATA tag (42112): `gdalinfo` lists it, and `readRasterInfo` returns
+   * it. Keys are letters, digits, `_`, `-` and `.`; values any text.
+   */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** Defaults for {@link WriteRasterOptions}: 256 x 256 deflate tiles, the data's own type. */
@@ -29,7 +35,12 @@ export const DEFAULT_WRITE_RASTER_OPTIONS: Required<Omit<WriteRasterOptions, 'da
   compression: 'deflate',
   tileSize: 256,
   deflateLevel: 6,
+  metadata: {},
 };
+
+/** Characters a metadata key may hold (GDAL's own keys are of this form). */
+const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
 
 const deflateAsync = promisify(deflate);
 
@@ -96,6 +107,13 @@ function checkRaster(
   raster: Raster,
   options: Required<Omit<WriteRasterOptions, 'dataType'>>,
 ): void {
+  for (const [key, value] of Object.entries(options.metadata)) {
+    if (!METADATA_KEY.test(key) || typeof value !== 'string') {
+      throw new TypeError(
+        `writeRaster: "${path}": metadata item ${JSON.stringify(key)} is invalid; expected a key of letters, digits, _ - . and a string value`,
+      );
+    }
+  }
   const shape = raster?.data?.shape;
   if (shape?.length !== 3 || shape.some((size) => !Number.isInteger(size) || size < 1)) {
     throw new RangeError(
@@ -120,7 +138,12 @@ function checkRaster(
 }
 
 /** The geo-referencing and layout fields shared by tiled and striped files. */
-function baseFields(raster: Raster, dataType: RasterDataType, compression: number): TiffField[] {
+function baseFields(
+  raster: Raster,
+  dataType: RasterDataType,
+  compression: number,
+  metadata: Readonly<Record<string, string>>,
+): TiffField[] {
   const [bands, rows, columns] = raster.data.shape;
   const sample = TIFF_SAMPLE_TYPES[dataType];
   const [originX, a, b, originY, d, e] = raster.transform;
@@ -147,6 +170,9 @@ function baseFields(raster: Raster, dataType: RasterDataType, compression: numbe
     const text = Number.isNaN(raster.nodata) ? 'nan' : String(raster.nodata);
     fields.push({ tag: 42113, type: FIELD_TYPE.ASCII, values: text });
   }
+  if (Object.keys(metadata).length > 0) {
+    fields.push({ tag: 42112, type: FIELD_TYPE.ASCII, values: gdalMetadataXml(metadata) });
+  }
   return fields;
 }
 
@@ -156,9 +182,10 @@ function baseFields(raster: Raster, dataType: RasterDataType, compression: numbe
  *
  * @param path - Destination file path; written to `<path>.<random>.tmp` first, then renamed.
  * @param raster - The raster; `data` shaped `[bands, rows, cols]`.
- * @param options - Compression, tile size and data type; see {@link DEFAULT_WRITE_RASTER_OPTIONS}.
+ * @param options - Compression, tile size, data type and metadata; see {@link DEFAULT_WRITE_RASTER_OPTIONS}.
  * @returns Resolves once the file is complete and renamed into place.
- * @throws RangeError for a malformed raster or options; TypeError for a CRS that GeoTIFF keys cannot express.
+ * @throws RangeError for a malformed raster or options; TypeError for a CRS that GeoTIFF keys cannot express
+ *   or a metadata key that is not a name.
  * @remarks
  * Band-sequential (`PlanarConfiguration = 2`), little-endian; a BigTIFF is written automatically
  * when the data could exceed 4 GiB. Tiles and strips are encoded and written one at a time, so the
@@ -233,7 +260,12 @@ export async function writeRaster(
     while (queue.length > 0) await writeNext();
     position += position % 2;
     const offsetType = bigTiff ? FIELD_TYPE.LONG8 : FIELD_TYPE.LONG;
-    const fields = baseFields(raster, dataType, settings.compression === 'deflate' ? 8 : 1);
+    const fields = baseFields(
+      raster,
+      dataType,
+      settings.compression === 'deflate' ? 8 : 1,
+      settings.metadata,
+    );
     if (tiled) {
       fields.push({ tag: 322, type: FIELD_TYPE.LONG, values: [blockWidth] });
       fields.push({ tag: 323, type: FIELD_TYPE.LONG, values: [blockRows] });
