@@ -41,7 +41,6 @@ export const DEFAULT_WRITE_RASTER_OPTIONS: Required<Omit<WriteRasterOptions, 'da
 /** Characters a metadata key may hold (GDAL's own keys are of this form). */
 const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-
 const deflateAsync = promisify(deflate);
 
 /** Blocks compressed concurrently (on libuv's thread pool) while earlier ones are written. */

@@ -49,6 +49,7 @@ export {
 } from './normalization.js';
 export {
   DEFAULT_PREDICT_SCENE_OPTIONS,
+  type PredictFallback,
   type PredictSceneOptions,
   type PredictSceneResult,
   predictScene,
@@ -60,6 +61,14 @@ export {
   type ReportContext,
   writeEvaluationReport,
 } from './report.js';
+export {
+  crossScaleSelfCheck,
+  DEFAULT_SELF_CHECK_OPTIONS,
+  type ModelShareMap,
+  modelShareSampler,
+  type SelfCheckOptions,
+  type SelfCheckResult,
+} from './self-check.js';
 export {
   loadSiranModel,
   MODEL_FORMAT,

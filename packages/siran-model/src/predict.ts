@@ -1,4 +1,9 @@
-import { rasterSourceFromRaster, readOnGrid } from '@siran/dataset-builder';
+import {
+  openRasterFile,
+  type RasterSource,
+  rasterSourceFromRaster,
+  readOnGrid,
+} from '@siran/dataset-builder';
 import {
   type CrsInput,
   type Raster,
@@ -9,9 +14,24 @@ import {
   windowGeoTransform,
   writeRaster,
 } from '@siran/geo-io';
-import * as tf from '@tensorflow/tfjs-core';
 import ndarray from 'ndarray';
-import { type SiranModel, superResolve } from './model.js';
+import { checkTiling, interleaveGuide, predictInTiles, tileInput } from './internal/tiles.js';
+import type { SiranModel } from './model.js';
+import {
+  DEFAULT_SELF_CHECK_OPTIONS,
+  modelShareSampler,
+  type SelfCheckResult,
+  selfCheckOnSources,
+} from './self-check.js';
+
+export { tileStarts } from './internal/tiles.js';
+
+/**
+ * What `predictScene` does with the cross-scale self-check: `'bicubic'` blends the model's output towards bicubic
+ * region by region, by the share of the model's correction that helped one scale down; `'none'` keeps the model's
+ * output as it is (the check is still run and reported unless `selfCheck` is false).
+ */
+export type PredictFallback = 'bicubic' | 'none';
 
 /** Options for {@link predictScene}. */
 export interface PredictSceneOptions {
@@ -32,8 +52,14 @@ export interface PredictSceneOptions {
    * tile at 8 than at 1 on tensorflow) and hold `batch` tiles of activations at once.
    */
   readonly batch?: number;
-  /** Called after each tile. */
-  readonly onProgress?: (done: number, total: number) => void;
+  /** Run the cross-scale self-check first (see `crossScaleSelfCheck`). */
+  readonly selfCheck?: boolean;
+  /** What to do with the self-check's result; see {@link PredictFallback}. Ignored without the self-check. */
+  readonly fallback?: PredictFallback;
+  /** Side of a self-check blending region, in coarse pixels. */
+  readonly regionSize?: number;
+  /** Called after each tile (the self-check's tiles first, under the stage `'self-check'`). */
+  readonly onProgress?: (done: number, total: number, stage: 'self-check' | 'predict') => void;
 }
 
 /** Defaults of {@link PredictSceneOptions}. */
@@ -44,6 +70,9 @@ export const DEFAULT_PREDICT_SCENE_OPTIONS: Required<Omit<PredictSceneOptions, '
   overlap: 32,
   nodata: -9999,
   batch: 8,
+  selfCheck: true,
+  fallback: 'bicubic',
+  regionSize: DEFAULT_SELF_CHECK_OPTIONS.regionSize,
 };
 
 /** What {@link predictScene} wrote. */
@@ -56,23 +85,37 @@ export interface PredictSceneResult {
   readonly validPixels: number;
   /** The output nodata value. */
   readonly nodata: number;
+  /** The cross-scale self-check, or `null` when it was switched off. */
+  readonly selfCheck: SelfCheckResult | null;
+  /** The fallback applied (`'none'` without the self-check). */
+  readonly fallback: PredictFallback;
+  /** Mean share of the model's correction kept over the valid output pixels (1 without blending). */
+  readonly modelShare: number;
+  /** The metadata written into the output GeoTIFF. */
+  readonly metadata: Readonly<Record<string, string>>;
 }
 
 /**
  * Super-resolves a whole scene: reads the coarse DEM onto the guide's grid (cubic convolution), runs the model
  * over overlapping tiles and writes a float32 GeoTIFF in metres on the guide's grid.
  *
+ * Unless `selfCheck` is false, a cross-scale self-check runs first (the coarse DEM coarsened once more and
+ * super-resolved back, against bicubic); its expected gain goes into the output's metadata, and with the default
+ * `fallback: 'bicubic'` the output is `bicubic + share * (model - bicubic)`, the share of each region being the
+ * one that was best one scale down (interpolated between region centres).
+ *
  * @param model - The model.
  * @param coarsePath - Coarse DEM (GeoTIFF), any CRS and resolution overlapping the guide.
  * @param guidePath - Guide image (GeoTIFF, or PNG/JPEG with a world file and `guideCrs`).
  * @param outPath - Output GeoTIFF; written to a temporary file and renamed, so it is complete or absent.
- * @param options - Bands, tiling and nodata; see {@link PredictSceneOptions}.
- * @returns The grid, the number of tiles and of valid pixels.
- * @throws RangeError if the coarse DEM and the guide do not overlap, the guide has too few bands, or the
- *   tiling options are out of range.
- * @remarks Memory holds the coarse DEM (small by nature), one tile of each input and the output grid. Each output
- *   pixel comes from the tile whose centre is nearest, at least `overlap / 2` pixels from that tile's border.
- *   Pixels where the coarse DEM is nodata are nodata in the output; guide nodata is replaced by the band mean.
+ * @param options - Bands, tiling, nodata, self-check and fallback; see {@link PredictSceneOptions}.
+ * @returns The grid, the number of tiles and of valid pixels, the self-check and the metadata written.
+ * @throws RangeError if the coarse DEM and the guide do not overlap, the guide has too few bands, the tiling
+ *   options are out of range, or (with the self-check) the coarse DEM is not coarser than the guide.
+ * @remarks Memory holds the coarse DEM (small by nature), one batch of tiles of each input and the output grid.
+ *   Each output pixel comes from the tile whose centre is nearest, at least `overlap / 2` pixels from that
+ *   tile's border. Pixels where the coarse DEM is nodata are nodata in the output; guide nodata is replaced by
+ *   the band mean.
  */
 export async function predictScene(
   model: SiranModel,
@@ -82,19 +125,14 @@ export async function predictScene(
   options: PredictSceneOptions = {},
 ): Promise<PredictSceneResult> {
   const settings = { ...DEFAULT_PREDICT_SCENE_OPTIONS, ...options };
-  const { tile, overlap } = settings;
-  if (!Number.isInteger(tile) || tile < 8)
-    throw new RangeError(`predictScene: tile must be an integer >= 8, got ${tile}`);
-  if (!Number.isInteger(overlap) || overlap < 0 || overlap >= tile) {
-    throw new RangeError(`predictScene: overlap must be an integer in [0, tile), got ${overlap}`);
+  checkTiling('predictScene', settings);
+  if (settings.fallback !== 'bicubic' && settings.fallback !== 'none') {
+    throw new RangeError(
+      `predictScene: fallback must be 'bicubic' or 'none', got ${String(settings.fallback)}`,
+    );
   }
-  if (!Number.isInteger(settings.batch) || settings.batch < 1) {
-    throw new RangeError(`predictScene: batch must be a positive integer, got ${settings.batch}`);
-  }
-  const guide = await readRasterInfo(
-    guidePath,
-    settings.guideCrs === undefined ? {} : { crs: settings.guideCrs },
-  );
+  const crsOption = settings.guideCrs === undefined ? {} : { crs: settings.guideCrs };
+  const guide = await readRasterInfo(guidePath, crsOption);
   for (const band of settings.guideBands) {
     if (band < 0 || band >= guide.bandCount) {
       throw new RangeError(
@@ -111,96 +149,94 @@ export async function predictScene(
   const coarseRaster = await readRaster(coarsePath);
   const coarse = rasterSourceFromRaster(coarseRaster, coarsePath);
   await checkOverlap(coarse, settings.coarseBand, grid, coarsePath, guidePath);
+  const selfCheck = settings.selfCheck
+    ? await selfCheckOnSources(
+        model,
+        coarse,
+        await openRasterFile(guidePath, crsOption),
+        grid,
+        {
+          ...settings,
+          onProgress: (done, total) => settings.onProgress?.(done, total, 'self-check'),
+        },
+        { coarse: coarsePath, guide: guidePath },
+      )
+    : null;
+  const fallback: PredictFallback = selfCheck === null ? 'none' : settings.fallback;
+  const share =
+    selfCheck !== null && fallback === 'bicubic' ? modelShareSampler(selfCheck.shares, grid) : null;
   const fill = validMean(coarseRaster, settings.coarseBand);
   const output = new Float32Array(grid.width * grid.height).fill(settings.nodata);
-  const columns = tileStarts(grid.width, tile, overlap);
-  const rows = tileStarts(grid.height, tile, overlap);
-  const windows = rows.flatMap((row, rowIndex) =>
-    columns.map((column, columnIndex) => ({ row, rowIndex, column, columnIndex })),
-  );
-  const window = { width: Math.min(tile, grid.width), height: Math.min(tile, grid.height) };
-  let done = 0;
   let validPixels = 0;
-  for (let first = 0; first < windows.length; first += settings.batch) {
-    const group = windows.slice(first, first + settings.batch);
-    const inputs = await Promise.all(
-      group.map(({ row, column }) =>
-        readTile(coarse, fill, guidePath, grid, { x: column, y: row, ...window }, settings),
-      ),
-    );
-    const predictions = await predictTiles(model, inputs, window);
-    group.forEach(({ row, rowIndex, column, columnIndex }, index) => {
-      const prediction = predictions[index];
-      const [rowFrom, rowTo] = ownedRange(rows, rowIndex, window.height, grid.height);
-      const [columnFrom, columnTo] = ownedRange(columns, columnIndex, window.width, grid.width);
-      for (let y = rowFrom; y < rowTo; y++) {
-        for (let x = columnFrom; x < columnTo; x++) {
-          const value = prediction[(y - row) * window.width + (x - column)];
-          if (Number.isFinite(value)) {
-            output[y * grid.width + x] = value;
-            validPixels += 1;
-          }
+  let shareSum = 0;
+  const tiles = await predictInTiles(
+    model,
+    grid,
+    settings,
+    (window) => readTile(coarse, fill, guidePath, grid, window, settings),
+    ({ x, y, width }, prediction, input, owned) => {
+      for (let row = owned.rowFrom; row < owned.rowTo; row++) {
+        for (let column = owned.columnFrom; column < owned.columnTo; column++) {
+          const i = (row - y) * width + (column - x);
+          const value = prediction[i];
+          if (!Number.isFinite(value)) continue;
+          const w = share === null ? 1 : share(column, row);
+          output[row * grid.width + column] = input.coarse[i] + w * (value - input.coarse[i]);
+          validPixels += 1;
+          shareSum += w;
         }
       }
-      done += 1;
-      settings.onProgress?.(done, windows.length);
-    });
-  }
+    },
+    (done, total) => settings.onProgress?.(done, total, 'predict'),
+  );
+  const modelShare = validPixels > 0 ? shareSum / validPixels : 1;
+  const metadata = predictionMetadata(model, selfCheck, fallback, modelShare);
   const raster: Raster = {
     data: ndarray(output, [1, grid.height, grid.width]),
     transform: grid.transform,
     crs: grid.crs,
     nodata: settings.nodata,
   };
-  await writeRaster(outPath, raster, { compression: 'deflate', tileSize: 256 });
-  return { grid, tiles: done, validPixels, nodata: settings.nodata };
+  await writeRaster(outPath, raster, { compression: 'deflate', tileSize: 256, metadata });
+  return { grid, tiles, validPixels, nodata: settings.nodata, selfCheck, fallback, modelShare, metadata };
 }
 
-/**
- * Tile origins along one axis: a regular step of `tile - overlap`, the last tile flush with the end.
- *
- * @param size - Pixels along the axis.
- * @param tile - Tile size.
- * @param overlap - Overlap.
- * @returns Sorted, distinct origins.
- */
-export function tileStarts(size: number, tile: number, overlap: number): number[] {
-  if (size <= tile) return [0];
-  const starts: number[] = [];
-  for (let start = 0; start + tile < size; start += tile - overlap) starts.push(start);
-  starts.push(size - tile);
-  return [...new Set(starts)];
-}
-
-/** The pixels tile `index` owns along an axis: those nearer to its centre than to any other tile's. */
-function ownedRange(
-  starts: readonly number[],
-  index: number,
-  extent: number,
-  size: number,
-): [number, number] {
-  const centre = (i: number) => starts[i] + extent / 2;
-  const from = index === 0 ? 0 : Math.ceil((centre(index - 1) + centre(index)) / 2);
-  const to = index === starts.length - 1 ? size : Math.ceil((centre(index) + centre(index + 1)) / 2);
-  return [from, to];
-}
-
-/** The inputs of one tile: the coarse DEM on the tile grid (nodata filled), the guide band-interleaved, validity. */
-interface TileInput {
-  readonly coarse: Float32Array;
-  readonly guide: Float32Array;
-  readonly valid: Uint8Array;
+/** The GeoTIFF metadata of a prediction: the model, and the self-check with what was done with it. */
+function predictionMetadata(
+  model: SiranModel,
+  check: SelfCheckResult | null,
+  fallback: PredictFallback,
+  modelShare: number,
+): Record<string, string> {
+  const metadata: Record<string, string> = {
+    SIRAN_MODEL_PRESET: model.config.preset,
+    SIRAN_UNITS: 'metre',
+    SIRAN_FALLBACK: fallback,
+    SIRAN_MODEL_SHARE: modelShare.toFixed(4),
+  };
+  if (check !== null) {
+    Object.assign(metadata, {
+      SIRAN_SELF_CHECK_FACTOR: check.factor.toFixed(3),
+      SIRAN_SELF_CHECK_PIXELS: String(check.pixels),
+      SIRAN_SELF_CHECK_MODEL_RMSE: check.modelRmse.toFixed(4),
+      SIRAN_SELF_CHECK_BICUBIC_RMSE: check.bicubicRmse.toFixed(4),
+      SIRAN_SELF_CHECK_BLENDED_RMSE: check.blendedRmse.toFixed(4),
+      SIRAN_SELF_CHECK_EXPECTED_GAIN: check.expectedGain.toFixed(4),
+      SIRAN_SELF_CHECK_SCENE_SHARE: check.sceneShare.toFixed(4),
+    });
+  }
+  return metadata;
 }
 
 /** Reads one tile's inputs: the coarse DEM by cubic convolution onto the tile grid, the guide's window. */
 async function readTile(
-  coarse: ReturnType<typeof rasterSourceFromRaster>,
+  coarse: RasterSource,
   fill: number,
   guidePath: string,
   grid: TargetGrid,
   window: { x: number; y: number; width: number; height: number },
   settings: typeof DEFAULT_PREDICT_SCENE_OPTIONS & PredictSceneOptions,
-): Promise<TileInput> {
+) {
   const tileGrid: TargetGrid = {
     width: window.width,
     height: window.height,
@@ -213,69 +249,12 @@ async function readTile(
     bands: [...settings.guideBands],
     ...(settings.guideCrs === undefined ? {} : { crs: settings.guideCrs }),
   });
-  const size = window.width * window.height;
-  const guideValues = new Float32Array(3 * size);
-  for (let band = 0; band < 3; band++) {
-    const source = guideRaster.data.data;
-    let sum = 0;
-    let count = 0;
-    for (let i = 0; i < size; i++) {
-      const value = source[band * size + i];
-      if (value !== guideRaster.nodata && Number.isFinite(value)) {
-        sum += value;
-        count += 1;
-      }
-    }
-    const mean = count > 0 ? sum / count : 0;
-    for (let i = 0; i < size; i++) {
-      const value = source[band * size + i];
-      guideValues[i * 3 + band] = value !== guideRaster.nodata && Number.isFinite(value) ? value : mean;
-    }
-  }
-  const valid = Uint8Array.from(coarseValues, (value) => (Number.isFinite(value) ? 1 : 0));
-  // The same fill in every tile, so that tiles agree where nodata is near.
-  const filled = Float32Array.from(coarseValues, (value) => (Number.isFinite(value) ? value : fill));
-  return { coarse: filled, guide: guideValues, valid };
-}
-
-/**
- * Runs the model on tiles of one size in one call (tiles without any valid coarse pixel are not run); NaN where
- * the coarse DEM has no data.
- */
-async function predictTiles(
-  model: SiranModel,
-  tiles: readonly TileInput[],
-  window: { width: number; height: number },
-): Promise<Float32Array[]> {
-  const size = window.width * window.height;
-  const run = tiles.filter((tile) => tile.valid.includes(1));
-  let values: Float32Array = new Float32Array(0);
-  if (run.length > 0) {
-    const result = tf.tidy(() => {
-      const stack = (pick: (tile: TileInput) => Float32Array, channels: number) => {
-        const data = new Float32Array(run.length * size * channels);
-        run.forEach((tile, index) => {
-          data.set(pick(tile), index * size * channels);
-        });
-        return tf.tensor4d(data, [run.length, window.height, window.width, channels]);
-      };
-      return superResolve(
-        model,
-        stack((tile) => tile.coarse, 1),
-        stack((tile) => tile.guide, 3),
-      );
-    });
-    values = (await result.data()) as Float32Array;
-    result.dispose();
-  }
-  let next = 0;
-  return tiles.map((tile) => {
-    if (!tile.valid.includes(1)) return new Float32Array(size).fill(Number.NaN);
-    const offset = next++ * size;
-    return Float32Array.from(values.subarray(offset, offset + size), (value, i) =>
-      tile.valid[i] ? value : Number.NaN,
-    );
-  });
+  const guideValues = interleaveGuide(
+    guideRaster.data.data,
+    window.width * window.height,
+    guideRaster.nodata,
+  );
+  return tileInput(coarseValues, fill, guideValues);
 }
 
 /** Mean of the valid values of one band: the fill of coarse nodata before it enters the model. */
@@ -296,7 +275,7 @@ function validMean(raster: Raster, band: number): number {
 }
 
 async function checkOverlap(
-  coarse: ReturnType<typeof rasterSourceFromRaster>,
+  coarse: RasterSource,
   band: number,
   grid: TargetGrid,
   coarsePath: string,

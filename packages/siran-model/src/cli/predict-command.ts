@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { activateBackend, describeActivation } from '@siran/backend';
-import { progressCallback } from '../internal/progress.js';
+import { stepProgressCallback } from '../internal/progress.js';
 import { disposeSiranModel } from '../model.js';
 import { predictScene } from '../predict.js';
 import { type Command, parseGuideBands, positiveInteger, requiredString, UsageError } from './args.js';
@@ -12,7 +12,12 @@ export const predictCommand: Command = {
   summary:
     'Super-resolves a scene: the coarse DEM is resampled onto the guide grid (cubic), the model runs over\n' +
     'overlapping tiles, and a float32 GeoTIFF in metres is written on the guide grid with its CRS and transform.\n' +
-    'Coarse nodata stays nodata. The output is written to a temporary file and renamed.',
+    'Coarse nodata stays nodata. The output is written to a temporary file and renamed.\n\n' +
+    'First, a cross-scale self-check: the coarse DEM is coarsened once more by the same factor and super-resolved\n' +
+    'back (guide averaged onto the coarse grid), by the model and by bicubic, and both are compared with the coarse\n' +
+    'DEM itself. The expected gain over bicubic is printed and written into the output metadata (SIRAN_SELF_CHECK_*);\n' +
+    "with --fallback bicubic (the default) the output keeps, region by region, only the share of the model's\n" +
+    'correction that helped one scale down, so it is bicubic where the model does not help.',
   usage: '--coarse DEM.tif --guide IMAGE.tif --out SR.tif [--model RUN_DIR|MODEL] [options]',
   options: {
     model: {
@@ -46,6 +51,23 @@ export const predictCommand: Command = {
       default: '8',
       description: 'tiles per model call (more use the cores better and hold more memory)',
     },
+    fallback: {
+      type: 'string',
+      valueName: 'MODE',
+      default: 'bicubic',
+      description:
+        "bicubic: blend towards bicubic where the self-check finds the model does not help; none: the model's output as is",
+    },
+    'region-size': {
+      type: 'string',
+      valueName: 'PIXELS',
+      default: '16',
+      description: 'side of a self-check blending region, in coarse pixels',
+    },
+    'no-self-check': {
+      type: 'boolean',
+      description: 'skip the self-check (and so the fallback): the model output as is, no expected gain',
+    },
     backend: { type: 'string', valueName: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
   },
   async run(values) {
@@ -61,22 +83,44 @@ export const predictCommand: Command = {
     const overlap = Number(values.overlap);
     if (!Number.isInteger(overlap) || overlap < 0)
       throw new UsageError(`--overlap must be a non-negative integer, got "${values.overlap}"`);
+    const fallback = String(values.fallback);
+    if (fallback !== 'bicubic' && fallback !== 'none')
+      throw new UsageError(`--fallback must be bicubic or none, got "${fallback}"`);
+    const regionSize = positiveInteger(values, 'region-size') ?? 16;
+    if (regionSize < 2)
+      throw new UsageError(`--region-size must be at least 2 coarse pixels, got ${regionSize}`);
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
     const { model, directory } = await loadModelOption(values.model);
     process.stderr.write(
       `model ${directory} (${model.config.preset}), backend ${describeActivation(active)}\n`,
     );
+    const progress = stepProgressCallback();
     const result = await predictScene(model, coarse, guide, out, {
       guideBands: parseGuideBands(String(values['guide-bands'])),
       ...(typeof values['guide-crs'] === 'string' ? { guideCrs: values['guide-crs'] } : {}),
       tile: positiveInteger(values, 'tile'),
       overlap,
       batch: positiveInteger(values, 'batch'),
-      onProgress: progressCallback('predict'),
+      selfCheck: values['no-self-check'] !== true,
+      fallback,
+      regionSize,
+      onProgress: (done, total, stage) => progress(stage, done, total),
     });
     disposeSiranModel(model);
+    const check = result.selfCheck;
+    if (check !== null) {
+      const percent = (value: number) => `${value >= 0 ? '+' : ''}${(100 * value).toFixed(1)} %`;
+      process.stderr.write(
+        `self-check one scale down (x${check.factor.toFixed(2)}, ${check.pixels} coarse pixels): model RMSE ${check.modelRmse.toFixed(3)} m, bicubic ${check.bicubicRmse.toFixed(3)} m, expected gain ${percent(check.expectedGain)}; blended per region ${check.blendedRmse.toFixed(3)} m (${percent(check.bicubicRmse > 0 ? 1 - check.blendedRmse / check.bicubicRmse : 0)})\n`,
+      );
+      if (check.expectedGain < 0 && result.fallback === 'none') {
+        process.stderr.write(
+          'warning: on this scene the model was worse than bicubic one scale down, and --fallback none keeps its output as is\n',
+        );
+      }
+    }
     process.stdout.write(
-      `wrote ${out}: ${result.grid.width} x ${result.grid.height} px, ${result.validPixels} valid, nodata ${result.nodata}, ${result.tiles} tiles\n`,
+      `wrote ${out}: ${result.grid.width} x ${result.grid.height} px, ${result.validPixels} valid, nodata ${result.nodata}, ${result.tiles} tiles, fallback ${result.fallback}, model share ${(100 * result.modelShare).toFixed(0)} %\n`,
     );
   },
 };
