@@ -128,6 +128,17 @@ describe('siran CLI, end to end (tiny configuration)', () => {
     expect([info.width, info.height, info.bandCount, info.dataType]).toEqual([size, size, 1, 'float32']);
     expect(info.transform).toEqual([500000, 1, 0, 4800000, 0, -1]);
     expect(info.crs.epsg).toBe(32631);
+    // The self-check's line, and the same numbers in the output's metadata.
+    const line =
+      /self-check one scale down \(x4\.00, \d+ coarse pixels\): model RMSE ([\d.]+) m, bicubic ([\d.]+) m, expected gain ([+-][\d.]+) %/.exec(
+        predicted.stderr,
+      );
+    expect(line, predicted.stderr).not.toBeNull();
+    expect(Number(info.metadata.SIRAN_SELF_CHECK_MODEL_RMSE)).toBeCloseTo(Number(line?.[1]), 2);
+    expect(Number(info.metadata.SIRAN_SELF_CHECK_BICUBIC_RMSE)).toBeCloseTo(Number(line?.[2]), 2);
+    expect(100 * Number(info.metadata.SIRAN_SELF_CHECK_EXPECTED_GAIN)).toBeCloseTo(Number(line?.[3]), 0);
+    expect(info.metadata.SIRAN_FALLBACK).toBe('bicubic');
+    expect(predicted.stdout).toMatch(/fallback bicubic, model share \d+ %/);
 
     const evaluated = siran(
       'evaluate',
@@ -178,6 +189,21 @@ describe('siran CLI, end to end (tiny configuration)', () => {
     );
     expect(bands.code).toBe(1);
     expect(bands.stderr).toMatch(/has 3 band\(s\); guide band 4/);
+    const unit = siran(
+      'predict',
+      '--model',
+      'run',
+      '--coarse',
+      'coarse.tif',
+      '--guide',
+      'guide.tif',
+      '--coarse-unit',
+      'yard',
+      '--out',
+      'bad.tif',
+    );
+    expect(unit.code).toBe(2);
+    expect(unit.stderr).toMatch(/--coarse-unit must be metre, foot or us-survey-foot, got "yard"/);
     expect(existsSync(path.join(work, 'bad.tif'))).toBe(false);
     const usage = siran('train', '--data');
     expect(usage.code).toBe(2);

@@ -106,4 +106,69 @@ describe('predictScene', () => {
     );
     expect(existsSync(out)).toBe(false);
   });
+
+  it('refuses, before any work, a guide of another range than trained, and heights that are not metres', async () => {
+    const { coarsePath, guidePath } = await writeInputs();
+    const out = path.join(work, 'checked.tif');
+    // The guide holds 8-bit-like values (mean about 100); a model trained on 16-bit reflectance refuses it.
+    const trained = createSiranModel(
+      { preset: 'tiny', ablations: ['no-fsgt', 'no-dsa'], offsetWindow: 5 },
+      { guideMean: [2500, 1800, 1500], guideStandardDeviation: [600, 500, 400] },
+    );
+    await expect(predictScene(trained, coarsePath, guidePath, out)).rejects.toThrow(
+      /the guide .*guide\.tif is not in the range the model was trained on: band 1 \(NIR\) has mean 10\d\.?\d* and standard deviation .*trained on mean 2500 and standard deviation 600/,
+    );
+    await predictScene(trained, coarsePath, guidePath, out, { checkInputs: false, selfCheck: false });
+    expect(existsSync(out)).toBe(true);
+    disposeSiranModel(trained);
+    // Heights in centimetres.
+    const coarse = await readRaster(coarsePath);
+    const centimetres = path.join(work, 'coarse-cm.tif');
+    await writeRaster(centimetres, {
+      ...coarse,
+      data: ndarray(
+        Float32Array.from(coarse.data.data, (v) => (v === -32768 ? v : v * 100)),
+        coarse.data.shape,
+      ),
+    });
+    await expect(predictScene(model, centimetres, guidePath, path.join(work, 'cm.tif'))).rejects.toThrow(
+      /the coarse DEM .*coarse-cm\.tif has heights from 2\d{4}\.\d to 3\d{4}\.\d m, outside the -1000\.\.9000 m/,
+    );
+    expect(existsSync(path.join(work, 'cm.tif'))).toBe(false);
+  });
+
+  it('takes heights in feet when told so, and refuses to guess them from a CRS in feet', async () => {
+    const feetCrs = resolveCrs('EPSG:2994');
+    const { coarsePath, guidePath } = await writeInputs();
+    const [coarse, guide] = await Promise.all([readRaster(coarsePath), readRaster(guidePath)]);
+    const inFeet = path.join(work, 'coarse-ft.tif');
+    const inMetres = path.join(work, 'coarse-ft-as-m.tif');
+    const guideFeet = path.join(work, 'guide-ft.tif');
+    await writeRaster(inFeet, { ...coarse, crs: feetCrs });
+    await writeRaster(inMetres, {
+      ...coarse,
+      crs: feetCrs,
+      data: ndarray(
+        Float32Array.from(coarse.data.data, (v) => (v === -32768 ? v : v * 0.3048)),
+        coarse.data.shape,
+      ),
+    });
+    await writeRaster(guideFeet, { ...guide, crs: feetCrs });
+    await expect(predictScene(model, inFeet, guideFeet, path.join(work, 'ft.tif'))).rejects.toThrow(
+      /the coarse DEM .*coarse-ft\.tif is in a CRS whose units are 0\.3048 m .*say which \(coarseVerticalUnit 'foot'/,
+    );
+    const options = { fallback: 'none', tile: 32, overlap: 16 } as const;
+    const a = path.join(work, 'from-feet.tif');
+    const b = path.join(work, 'from-metres.tif');
+    await predictScene(model, inFeet, guideFeet, a, { ...options, coarseVerticalUnit: 'foot' });
+    await predictScene(model, inMetres, guideFeet, b, { ...options, coarseVerticalUnit: 'metre' });
+    const [fromFeet, fromMetres] = await Promise.all([readRaster(a), readRaster(b)]);
+    let compared = 0;
+    fromFeet.data.data.forEach((value, i) => {
+      if (value === -9999) return;
+      expect(Math.abs(value - fromMetres.data.data[i])).toBeLessThan(1e-3);
+      compared += 1;
+    });
+    expect(compared).toBeGreaterThan(4000);
+  });
 });

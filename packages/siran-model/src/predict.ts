@@ -1,8 +1,10 @@
 import {
+  metresPerVerticalUnit,
   openRasterFile,
   type RasterSource,
   rasterSourceFromRaster,
   readOnGrid,
+  type VerticalUnit,
 } from '@siran/dataset-builder';
 import {
   type CrsInput,
@@ -15,6 +17,7 @@ import {
   writeRaster,
 } from '@siran/geo-io';
 import ndarray from 'ndarray';
+import { checkGuideStatistics, coarseMetresPerUnit, coarseToMetres, sampleGuide } from './input-checks.js';
 import { checkTiling, interleaveGuide, predictInTiles, tileInput } from './internal/tiles.js';
 import type { SiranModel } from './model.js';
 import {
@@ -41,6 +44,16 @@ export interface PredictSceneOptions {
   readonly guideCrs?: CrsInput;
   /** Band of the coarse DEM (0-based). */
   readonly coarseBand?: number;
+  /**
+   * Unit of the coarse DEM's heights. Without it they are taken as metres, and a coarse DEM whose CRS is in feet
+   * is refused (with `checkInputs`) rather than guessed.
+   */
+  readonly coarseVerticalUnit?: VerticalUnit;
+  /**
+   * Check the inputs before any work: coarse heights within -1000..9000 m, and guide statistics (on a sample of
+   * windows) of the kind the model was trained on (see `checkGuideStatistics`).
+   */
+  readonly checkInputs?: boolean;
   /** Tile size in pixels. */
   readonly tile?: number;
   /** Overlap between neighbouring tiles, pixels; each output pixel comes from the tile whose centre is nearest. */
@@ -63,9 +76,12 @@ export interface PredictSceneOptions {
 }
 
 /** Defaults of {@link PredictSceneOptions}. */
-export const DEFAULT_PREDICT_SCENE_OPTIONS: Required<Omit<PredictSceneOptions, 'guideCrs' | 'onProgress'>> = {
+export const DEFAULT_PREDICT_SCENE_OPTIONS: Required<
+  Omit<PredictSceneOptions, 'guideCrs' | 'onProgress' | 'coarseVerticalUnit'>
+> = {
   guideBands: [0, 1, 2],
   coarseBand: 0,
+  checkInputs: true,
   tile: 128,
   overlap: 32,
   nodata: -9999,
@@ -110,8 +126,10 @@ export interface PredictSceneResult {
  * @param outPath - Output GeoTIFF; written to a temporary file and renamed, so it is complete or absent.
  * @param options - Bands, tiling, nodata, self-check and fallback; see {@link PredictSceneOptions}.
  * @returns The grid, the number of tiles and of valid pixels, the self-check and the metadata written.
- * @throws RangeError if the coarse DEM and the guide do not overlap, the guide has too few bands, the tiling
- *   options are out of range, or (with the self-check) the coarse DEM is not coarser than the guide.
+ * @throws RangeError, before any work, if the coarse DEM and the guide do not overlap, the guide has too few bands,
+ *   the tiling options are out of range, (with `checkInputs`) the coarse heights are not metres or the guide's
+ *   values are not of the kind the model was trained on, or (with the self-check) the coarse DEM is not coarser
+ *   than the guide.
  * @remarks Memory holds the coarse DEM (small by nature), one batch of tiles of each input and the output grid.
  *   Each output pixel comes from the tile whose centre is nearest, at least `overlap / 2` pixels from that
  *   tile's border. Pixels where the coarse DEM is nodata are nodata in the output; guide nodata is replaced by
@@ -146,14 +164,27 @@ export async function predictScene(
     transform: guide.transform,
     crs: guide.crs,
   };
+  const guideSource = await openRasterFile(guidePath, crsOption);
+  if (settings.checkInputs) {
+    checkGuideStatistics(
+      await sampleGuide(guideSource, settings.guideBands),
+      model.normalization,
+      settings.guideBands,
+      guidePath,
+    );
+  }
   const coarseRaster = await readRaster(coarsePath);
+  const metresPerUnit = settings.checkInputs
+    ? coarseMetresPerUnit(settings.coarseVerticalUnit, coarseRaster.crs, coarsePath)
+    : metresPerVerticalUnit(settings.coarseVerticalUnit, coarseRaster.crs);
+  coarseToMetres(coarseRaster, settings.coarseBand, metresPerUnit, coarsePath, settings.checkInputs);
   const coarse = rasterSourceFromRaster(coarseRaster, coarsePath);
   await checkOverlap(coarse, settings.coarseBand, grid, coarsePath, guidePath);
   const selfCheck = settings.selfCheck
     ? await selfCheckOnSources(
         model,
         coarse,
-        await openRasterFile(guidePath, crsOption),
+        guideSource,
         grid,
         {
           ...settings,

@@ -174,7 +174,7 @@ export async function selfCheckOnSources(
   const level2 = targetGridAtResolution(level1, coarseCell * factor);
   if (level2.width < 2 || level2.height < 2) {
     throw new RangeError(
-      `crossScaleSelfCheck: the guide ${names.guide} covers ${level1.width} x ${level1.height} coarse pixels of ${names.coarse}; the check needs at least ${Math.ceil(2 * factor)} x ${Math.ceil(2 * factor)} to coarsen it once more by ${round(factor)}`,
+      `crossScaleSelfCheck: the guide ${names.guide} covers ${level1.width} x ${level1.height} coarse pixels of ${names.coarse}; the check needs at least ${Math.ceil(2 * factor)} x ${Math.ceil(2 * factor)} to coarsen it once more by ${round(factor)} (predict such a small scene without the check: selfCheck false, siran predict --no-self-check)`,
     );
   }
   const truthSource = rasterSourceFromRaster(

@@ -64,6 +64,17 @@ export const predictCommand: Command = {
       default: '16',
       description: 'side of a self-check blending region, in coarse pixels',
     },
+    'coarse-unit': {
+      type: 'string',
+      valueName: 'UNIT',
+      description:
+        'unit of the coarse heights: metre, foot or us-survey-foot (default: metres; a DEM whose CRS is in feet must say)',
+    },
+    'no-input-checks': {
+      type: 'boolean',
+      description:
+        'skip the checks of the coarse heights (-1000..9000 m) and of the guide range against training',
+    },
     'no-self-check': {
       type: 'boolean',
       description: 'skip the self-check (and so the fallback): the model output as is, no expected gain',
@@ -87,6 +98,16 @@ export const predictCommand: Command = {
     if (fallback !== 'bicubic' && fallback !== 'none')
       throw new UsageError(`--fallback must be bicubic or none, got "${fallback}"`);
     const regionSize = positiveInteger(values, 'region-size') ?? 16;
+    const coarseUnit = values['coarse-unit'];
+    if (
+      coarseUnit !== undefined &&
+      coarseUnit !== 'metre' &&
+      coarseUnit !== 'foot' &&
+      coarseUnit !== 'us-survey-foot'
+    )
+      throw new UsageError(
+        `--coarse-unit must be metre, foot or us-survey-foot, got "${String(coarseUnit)}"`,
+      );
     if (regionSize < 2)
       throw new UsageError(`--region-size must be at least 2 coarse pixels, got ${regionSize}`);
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
@@ -102,6 +123,8 @@ export const predictCommand: Command = {
       overlap,
       batch: positiveInteger(values, 'batch'),
       selfCheck: values['no-self-check'] !== true,
+      checkInputs: values['no-input-checks'] !== true,
+      ...(coarseUnit === undefined ? {} : { coarseVerticalUnit: coarseUnit }),
       fallback,
       regionSize,
       onProgress: (done, total, stage) => progress(stage, done, total),
