@@ -134,7 +134,7 @@ export const predictCommand: Command = {
     if (check !== null) {
       const percent = (value: number) => `${value >= 0 ? '+' : ''}${(100 * value).toFixed(1)} %`;
       process.stderr.write(
-        `self-check one scale down (x${check.factor.toFixed(2)}, ${check.pixels} coarse pixels): model RMSE ${check.modelRmse.toFixed(3)} m, bicubic ${check.bicubicRmse.toFixed(3)} m, expected gain ${percent(check.expectedGain)}; blended per region ${check.blendedRmse.toFixed(3)} m (${percent(check.bicubicRmse > 0 ? 1 - check.blendedRmse / check.bicubicRmse : 0)})\n`,
+        `self-check one scale down (x${check.factor.toFixed(2)}, ${check.pixels} coarse pixels): model RMSE ${check.modelRmse.toFixed(3)} m, bicubic ${check.bicubicRmse.toFixed(3)} m, expected gain ${percent(check.expectedGain)}; blended per region ${check.blendedRmse.toFixed(3)} m (gain ${percent(check.bicubicRmse > 0 ? 1 - check.blendedRmse / check.bicubicRmse : 0)})\n`,
       );
       if (check.expectedGain < 0 && result.fallback === 'none') {
         process.stderr.write(
