@@ -24,6 +24,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: resolve('packages/siran-model/weights/demo') },
     out: { type: 'string', default: resolve('.tmp/scene-check') },
     backend: { type: 'string' },
+    'adapt-minutes': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -102,17 +103,40 @@ for (const scene of spec.scenes) {
     row.expectedGain = result.selfCheck.expectedGain;
     row.modelShare = result.modelShare;
   }
+  if (values['adapt-minutes'] !== undefined) {
+    // A fresh copy of the model for each scene: adaptation changes the weights.
+    const { model: fresh } = await loadSiranModel(values.model);
+    const out = join(dir, 'sr-adapted.tif');
+    try {
+      const result = await predictScene(fresh, paths.coarse, paths.guide, out, {
+        adapt: { minutes: Number(values['adapt-minutes']) },
+      });
+      row.adapted = rmse((await readRaster(out)).data.data, truth).rmse;
+      row.adaptation = result.adaptation;
+    } catch (error) {
+      row.adaptError = error.message;
+    }
+    disposeSiranModel(fresh);
+  }
   rows.push(row);
   process.stderr.write(`${JSON.stringify(row)}\n`);
 }
 disposeSiranModel(model);
+function adaptCells(r) {
+  if (values['adapt-minutes'] === undefined) return '';
+  if (r.adaptError !== undefined) return ` not run: ${r.adaptError.replace(/\|/g, '/')} |`;
+  const { adaptation: a } = r;
+  return ` ${r.adapted.toFixed(3)} (${pct(r.adapted, r.bicubic)}); ${a.steps} steps, held out ${a.before.modelRmse.toFixed(3)} -> ${a.after.modelRmse.toFixed(3)} m (bicubic ${a.before.bicubicRmse.toFixed(3)}), ${a.kept ? 'kept' : 'not kept'} |`;
+}
 const pct = (value, base) => `${value >= base ? '+' : ''}${((100 * (value - base)) / base).toFixed(1)} %`;
+const adaptHeader =
+  values['adapt-minutes'] === undefined ? ['', ''] : [` --adapt, ${values['adapt-minutes']} min |`, '---|'];
 process.stdout.write(
-  '| scene | pixels | factor | bicubic RMSE (m) | model as is (`--fallback none`) | default (`--fallback bicubic`) | self-check: expected gain | model share kept |\n' +
-    '|---|---|---|---|---|---|---|---|\n',
+  `| scene | pixels | factor | bicubic RMSE (m) | model as is (\`--fallback none\`) | default (\`--fallback bicubic\`) | self-check: expected gain | model share kept |${adaptHeader[0]}\n` +
+    `|---|---|---|---|---|---|---|---|${adaptHeader[1]}\n`,
 );
 for (const r of rows) {
   process.stdout.write(
-    `| ${r.scene} | ${r.size} | ${r.factor} | ${r.bicubic.toFixed(3)} | ${r.model.toFixed(3)} (${pct(r.model, r.bicubic)}) | ${r.blended.toFixed(3)} (${pct(r.blended, r.bicubic)}) | ${(100 * r.expectedGain).toFixed(1)} % | ${(100 * r.modelShare).toFixed(0)} % |\n`,
+    `| ${r.scene} | ${r.size} | ${r.factor} | ${r.bicubic.toFixed(3)} | ${r.model.toFixed(3)} (${pct(r.model, r.bicubic)}) | ${r.blended.toFixed(3)} (${pct(r.blended, r.bicubic)}) | ${(100 * r.expectedGain).toFixed(1)} % | ${(100 * r.modelShare).toFixed(0)} % |${adaptCells(r)}\n`,
   );
 }

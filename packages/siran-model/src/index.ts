@@ -1,4 +1,10 @@
 export {
+  type AdaptOptions,
+  type AdaptResult,
+  DEFAULT_ADAPT_OPTIONS,
+  type HeldOutErrors,
+} from './adapt.js';
+export {
   CHECKPOINT_FORMAT,
   type CheckpointContent,
   loadCheckpoint,

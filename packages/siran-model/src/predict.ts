@@ -17,6 +17,7 @@ import {
   writeRaster,
 } from '@siran/geo-io';
 import ndarray from 'ndarray';
+import { type AdaptOptions, type AdaptResult, adaptOnSources } from './adapt.js';
 import { checkGuideStatistics, coarseMetresPerUnit, coarseToMetres, sampleGuide } from './input-checks.js';
 import { checkTiling, interleaveGuide, predictInTiles, tileInput } from './internal/tiles.js';
 import type { SiranModel } from './model.js';
@@ -71,6 +72,12 @@ export interface PredictSceneOptions {
   readonly fallback?: PredictFallback;
   /** Side of a self-check blending region, in coarse pixels. */
   readonly regionSize?: number;
+  /**
+   * Scene adaptation before predicting (see `adaptOnSources`): fine-tune the model on the scene one scale down,
+   * kept only if it helps on held-out blocks. `false` (the default) predicts with the model as it is. The model's
+   * weights change when the adaptation is kept.
+   */
+  readonly adapt?: AdaptOptions | false;
   /** Called after each tile (the self-check's tiles first, under the stage `'self-check'`). */
   readonly onProgress?: (done: number, total: number, stage: 'self-check' | 'predict') => void;
 }
@@ -89,6 +96,7 @@ export const DEFAULT_PREDICT_SCENE_OPTIONS: Required<
   selfCheck: true,
   fallback: 'bicubic',
   regionSize: DEFAULT_SELF_CHECK_OPTIONS.regionSize,
+  adapt: false,
 };
 
 /** What {@link predictScene} wrote. */
@@ -103,6 +111,8 @@ export interface PredictSceneResult {
   readonly nodata: number;
   /** The cross-scale self-check, or `null` when it was switched off. */
   readonly selfCheck: SelfCheckResult | null;
+  /** The scene adaptation, or `null` without `adapt`. */
+  readonly adaptation: AdaptResult | null;
   /** The fallback applied (`'none'` without the self-check). */
   readonly fallback: PredictFallback;
   /** Mean share of the model's correction kept over the valid output pixels (1 without blending). */
@@ -180,6 +190,19 @@ export async function predictScene(
   coarseToMetres(coarseRaster, settings.coarseBand, metresPerUnit, coarsePath, settings.checkInputs);
   const coarse = rasterSourceFromRaster(coarseRaster, coarsePath);
   await checkOverlap(coarse, settings.coarseBand, grid, coarsePath, guidePath);
+  const names = { coarse: coarsePath, guide: guidePath };
+  const adaptation =
+    settings.adapt === false
+      ? null
+      : await adaptOnSources(
+          model,
+          coarse,
+          guideSource,
+          grid,
+          { ...settings, onProgress: (done, total) => settings.onProgress?.(done, total, 'self-check') },
+          names,
+          settings.adapt,
+        );
   const selfCheck = settings.selfCheck
     ? await selfCheckOnSources(
         model,
@@ -190,7 +213,7 @@ export async function predictScene(
           ...settings,
           onProgress: (done, total) => settings.onProgress?.(done, total, 'self-check'),
         },
-        { coarse: coarsePath, guide: guidePath },
+        names,
       )
     : null;
   const fallback: PredictFallback = selfCheck === null ? 'none' : settings.fallback;
@@ -221,7 +244,7 @@ export async function predictScene(
     (done, total) => settings.onProgress?.(done, total, 'predict'),
   );
   const modelShare = validPixels > 0 ? shareSum / validPixels : 1;
-  const metadata = predictionMetadata(model, selfCheck, fallback, modelShare);
+  const metadata = predictionMetadata(model, selfCheck, fallback, modelShare, adaptation);
   const raster: Raster = {
     data: ndarray(output, [1, grid.height, grid.width]),
     transform: grid.transform,
@@ -229,7 +252,17 @@ export async function predictScene(
     nodata: settings.nodata,
   };
   await writeRaster(outPath, raster, { compression: 'deflate', tileSize: 256, metadata });
-  return { grid, tiles, validPixels, nodata: settings.nodata, selfCheck, fallback, modelShare, metadata };
+  return {
+    grid,
+    tiles,
+    validPixels,
+    nodata: settings.nodata,
+    selfCheck,
+    adaptation,
+    fallback,
+    modelShare,
+    metadata,
+  };
 }
 
 /** The GeoTIFF metadata of a prediction: the model, and the self-check with what was done with it. */
@@ -238,6 +271,7 @@ function predictionMetadata(
   check: SelfCheckResult | null,
   fallback: PredictFallback,
   modelShare: number,
+  adaptation: AdaptResult | null,
 ): Record<string, string> {
   const metadata: Record<string, string> = {
     SIRAN_MODEL_PRESET: model.config.preset,
@@ -254,6 +288,15 @@ function predictionMetadata(
       SIRAN_SELF_CHECK_BLENDED_RMSE: check.blendedRmse.toFixed(4),
       SIRAN_SELF_CHECK_EXPECTED_GAIN: check.expectedGain.toFixed(4),
       SIRAN_SELF_CHECK_SCENE_SHARE: check.sceneShare.toFixed(4),
+    });
+  }
+  if (adaptation !== null) {
+    Object.assign(metadata, {
+      SIRAN_ADAPT_STEPS: String(adaptation.steps),
+      SIRAN_ADAPT_KEPT: String(adaptation.kept),
+      SIRAN_ADAPT_HELDOUT_BICUBIC_RMSE: adaptation.before.bicubicRmse.toFixed(4),
+      SIRAN_ADAPT_HELDOUT_MODEL_RMSE_BEFORE: adaptation.before.modelRmse.toFixed(4),
+      SIRAN_ADAPT_HELDOUT_MODEL_RMSE_AFTER: adaptation.after.modelRmse.toFixed(4),
     });
   }
   return metadata;

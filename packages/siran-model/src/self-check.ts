@@ -157,6 +157,49 @@ export async function selfCheckOnSources(
       `crossScaleSelfCheck: regionSize must be an integer >= 2 coarse pixels, got ${regionSize}`,
     );
   }
+  const data = await coarseScaleData(coarse, guide, grid, settings, names);
+  const prediction = await predictOnGrid(model, data, settings);
+  return selfCheckStatistics(data.truth, data.bicubic, prediction, data.grid, {
+    factor: data.factor,
+    coarseCell: data.coarseCell,
+    regionSize,
+  });
+}
+
+/** A scene one scale down: the coarse DEM, bicubic of it coarsened once more, and the guide, on the coarse grid. */
+export interface CoarseScaleData {
+  /** The coarse grid over the output grid. */
+  readonly grid: TargetGrid;
+  /** The coarse DEM on it, metres (NaN where missing). */
+  readonly truth: Float32Array;
+  /** Bicubic of the twice-coarsened DEM on it, metres. */
+  readonly bicubic: Float32Array;
+  /** The guide's three bands averaged onto it, band-sequential, source units (NaN where missing). */
+  readonly guide: Float32Array;
+  /** Guide pixels per coarse pixel. */
+  readonly factor: number;
+  /** Coarse cell size in the guide CRS's units. */
+  readonly coarseCell: number;
+}
+
+/**
+ * The data of the self-check and of scene adaptation: the scene one scale down.
+ *
+ * @param coarse - The coarse DEM (metres).
+ * @param guide - The guide.
+ * @param grid - The output grid (the guide's).
+ * @param settings - Bands.
+ * @param names - The inputs' names, for messages.
+ * @returns The coarse grid with its DEM, bicubic of the twice-coarsened DEM, the averaged guide and the factor.
+ * @throws RangeError if the coarse DEM is not 1.5 times coarser than the guide or too small to coarsen again.
+ */
+export async function coarseScaleData(
+  coarse: RasterSource,
+  guide: RasterSource,
+  grid: TargetGrid,
+  settings: Pick<SelfCheckSettings, 'coarseBand' | 'guideBands'>,
+  names: { readonly coarse: string; readonly guide: string },
+): Promise<CoarseScaleData> {
   const fineCell = Math.sqrt(
     Math.abs(grid.transform[1] * grid.transform[5] - grid.transform[2] * grid.transform[4]),
   );
@@ -177,33 +220,30 @@ export async function selfCheckOnSources(
       `crossScaleSelfCheck: the guide ${names.guide} covers ${level1.width} x ${level1.height} coarse pixels of ${names.coarse}; the check needs at least ${Math.ceil(2 * factor)} x ${Math.ceil(2 * factor)} to coarsen it once more by ${round(factor)} (predict such a small scene without the check: selfCheck false, siran predict --no-self-check)`,
     );
   }
-  const truthSource = rasterSourceFromRaster(
-    {
-      data: ndarray(truth, [1, level1.height, level1.width]),
-      transform: level1.transform,
-      crs: resolveCrs(level1.crs),
-      nodata: null,
-    },
-    `${names.coarse} on the coarse grid`,
-  );
-  const coarser = await readOnGrid(truthSource, [0], level2, 'average');
-  const bicubic = await readOnGrid(
+  const inMemory = (values: Float32Array, on: TargetGrid, description: string) =>
     rasterSourceFromRaster(
       {
-        data: ndarray(coarser, [1, level2.height, level2.width]),
-        transform: level2.transform,
-        crs: resolveCrs(level2.crs),
+        data: ndarray(values, [1, on.height, on.width]),
+        transform: on.transform,
+        crs: resolveCrs(on.crs),
         nodata: null,
       },
-      `${names.coarse} coarsened`,
-    ),
+      description,
+    );
+  const coarser = await readOnGrid(
+    inMemory(truth, level1, `${names.coarse} on the coarse grid`),
+    [0],
+    level2,
+    'average',
+  );
+  const bicubic = await readOnGrid(
+    inMemory(coarser, level2, `${names.coarse} coarsened`),
     [0],
     level1,
     'cubic',
   );
   const guideBands = await readGuideOnGrid(guide, settings.guideBands, level1);
-  const prediction = await predictOnGrid(model, level1, bicubic, guideBands, guide.nodata, settings);
-  return selfCheckStatistics(truth, bicubic, prediction, level1, { factor, coarseCell, regionSize });
+  return { grid: level1, truth, bicubic, guide: guideBands, factor, coarseCell };
 }
 
 /** Standard scores a correlation must reach before any of the model's correction is kept. */
@@ -263,15 +303,20 @@ async function readGuideOnGrid(
   return values;
 }
 
-/** The model's prediction on a grid held in memory (inputs band-sequential, NaN where missing). */
-async function predictOnGrid(
+/**
+ * The model's prediction on the coarse grid, from bicubic of the twice-coarsened DEM and the averaged guide.
+ *
+ * @param model - The model.
+ * @param data - From {@link coarseScaleData}.
+ * @param tiling - Tiles, overlap, batch and progress.
+ * @returns The prediction on `data.grid`, NaN where the input has none.
+ */
+export async function predictOnGrid(
   model: SiranModel,
-  grid: TargetGrid,
-  coarse: Float32Array,
-  guide: Float32Array,
-  guideNodata: number | null,
+  data: CoarseScaleData,
   tiling: TilingOptions & Pick<SelfCheckOptions, 'onProgress'>,
 ): Promise<Float32Array> {
+  const { grid, bicubic: coarse, guide } = data;
   const size = grid.width * grid.height;
   const output = new Float32Array(size).fill(Number.NaN);
   let sum = 0;
@@ -308,7 +353,7 @@ async function predictOnGrid(
       tileInput(
         window(coarse, 1, x, y, width, height),
         fill,
-        interleaveGuide(window(guide, 3, x, y, width, height), width * height, guideNodata),
+        interleaveGuide(window(guide, 3, x, y, width, height), width * height, null),
       ),
     ({ x, y, width }, prediction, _input, owned) => {
       for (let row = owned.rowFrom; row < owned.rowTo; row++) {

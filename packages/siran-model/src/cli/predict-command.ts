@@ -75,6 +75,17 @@ export const predictCommand: Command = {
       description:
         'skip the checks of the coarse heights (-1000..9000 m) and of the guide range against training',
     },
+    adapt: {
+      type: 'boolean',
+      description:
+        'fine-tune the model on this scene one scale down first (coarse DEM as the target); kept only if it helps on held-out blocks',
+    },
+    'adapt-minutes': {
+      type: 'string',
+      valueName: 'MINUTES',
+      default: '5',
+      description: 'time budget of --adapt',
+    },
     'no-self-check': {
       type: 'boolean',
       description: 'skip the self-check (and so the fallback): the model output as is, no expected gain',
@@ -110,6 +121,9 @@ export const predictCommand: Command = {
       );
     if (regionSize < 2)
       throw new UsageError(`--region-size must be at least 2 coarse pixels, got ${regionSize}`);
+    const adaptMinutes = Number(values['adapt-minutes']);
+    if (!(adaptMinutes > 0))
+      throw new UsageError(`--adapt-minutes must be a positive number, got "${values['adapt-minutes']}"`);
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
     const { model, directory } = await loadModelOption(values.model);
     process.stderr.write(
@@ -128,8 +142,23 @@ export const predictCommand: Command = {
       fallback,
       regionSize,
       onProgress: (done, total, stage) => progress(stage, done, total),
+      adapt:
+        values.adapt === true
+          ? {
+              minutes: adaptMinutes,
+              onStep: (_step, seconds) =>
+                progress('adapt (s)', Math.min(Math.round(seconds), adaptMinutes * 60), adaptMinutes * 60),
+            }
+          : false,
     });
     disposeSiranModel(model);
+    const adaptation = result.adaptation;
+    if (adaptation !== null) {
+      const { before, after } = adaptation;
+      process.stderr.write(
+        `adaptation: ${adaptation.steps} steps in ${adaptation.seconds.toFixed(0)} s; on held-out blocks one scale down (bicubic ${before.bicubicRmse.toFixed(3)} m) the model went from ${before.modelRmse.toFixed(3)} m to ${after.modelRmse.toFixed(3)} m: ${adaptation.kept ? 'kept' : 'it did not help, the model is used as it was'}\n`,
+      );
+    }
     const check = result.selfCheck;
     if (check !== null) {
       const percent = (value: number) => `${value >= 0 ? '+' : ''}${(100 * value).toFixed(1)} %`;

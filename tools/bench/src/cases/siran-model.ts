@@ -230,7 +230,8 @@ function generatorForwardCase(preset: Preset, backend: string, backward = false)
           () => tf.mean(tf.square(generator.apply(inputs, { training: true }) as tf.Tensor4D)) as tf.Scalar,
           variables,
         );
-        const total = tf.addN(Object.values(grads).map((gradient) => tf.sum(gradient)));
+        // One sum per weight: inside tidy, or each would outlive the call.
+        const total = tf.tidy(() => tf.addN(Object.values(grads).map((gradient) => tf.sum(gradient))));
         await total.data();
         tf.dispose([value, total, ...Object.values(grads)]);
       } else {
