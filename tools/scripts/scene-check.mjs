@@ -62,6 +62,7 @@ for (const scene of spec.scenes) {
     ...(resolution === undefined ? {} : { resolution }),
   });
   const cell = Math.abs(grid.transform[1]);
+  // Heights in metres (the script writes every GeoTIFF in metres).
   const unit = sources.referenceVerticalUnit === 'foot' ? 0.3048 : 1;
   const truth = await readOnGrid(reference, [sources.referenceBand], grid, 'average', unit);
   const guide = await readOnGrid(sources.guide, sources.guideBands, grid, 'average');
@@ -97,7 +98,10 @@ for (const scene of spec.scenes) {
     ['blended', 'bicubic'],
   ]) {
     const out = join(dir, `sr-${fallback}.tif`);
-    const result = await predictScene(model, paths.coarse, paths.guide, out, { fallback });
+    const result = await predictScene(model, paths.coarse, paths.guide, out, {
+      fallback,
+      coarseVerticalUnit: 'metre',
+    });
     const predicted = (await readRaster(out)).data.data;
     row[key] = rmse(predicted, truth).rmse;
     row.expectedGain = result.selfCheck.expectedGain;
@@ -110,6 +114,7 @@ for (const scene of spec.scenes) {
     try {
       const result = await predictScene(fresh, paths.coarse, paths.guide, out, {
         adapt: { minutes: Number(values['adapt-minutes']) },
+        coarseVerticalUnit: 'metre',
       });
       row.adapted = rmse((await readRaster(out)).data.data, truth).rmse;
       row.adaptation = result.adaptation;

@@ -10,7 +10,7 @@ import {
 } from './self-check.js';
 import { SiranTrainer } from './training-step.js';
 
-/** Options for {@link adaptOnSources}. */
+/** Options of scene adaptation (`predictScene` option `adapt`). */
 export interface AdaptOptions {
   /** Wall-clock budget of the fine-tuning, minutes. */
   readonly minutes?: number;
@@ -34,13 +34,15 @@ export const DEFAULT_ADAPT_OPTIONS: Required<Omit<AdaptOptions, 'onStep'>> = {
 
 /** RMSE (metres) of bicubic and the model on the held-out blocks of the coarse grid. */
 export interface HeldOutErrors {
+  /** RMSE of bicubic, metres. */
   readonly bicubicRmse: number;
+  /** RMSE of the model, metres. */
   readonly modelRmse: number;
   /** `1 - modelRmse / bicubicRmse`. */
   readonly gain: number;
 }
 
-/** What {@link adaptOnSources} did. */
+/** What scene adaptation (`predictScene` option `adapt`) did. */
 export interface AdaptResult {
   /** Training steps run. */
   readonly steps: number;
@@ -54,6 +56,8 @@ export interface AdaptResult {
   readonly kept: boolean;
   /** Side of the checkerboard blocks, coarse pixels (training on one colour, evaluation on the other). */
   readonly blockSize: number;
+  /** Whether a pixel of the coarse grid lies in a block that was trained on. */
+  readonly isTrainingPixel: (column: number, row: number) => boolean;
 }
 
 /**
@@ -147,7 +151,7 @@ export async function adaptOnSources(
     });
   }
   tf.dispose(saved.flat());
-  return { steps, seconds, before, after, kept, blockSize };
+  return { steps, seconds, before, after, kept, blockSize, isTrainingPixel: training };
 }
 
 /** Top-left corners of the patches that lie whole in training blocks and have every value. */

@@ -214,6 +214,8 @@ export async function predictScene(
           onProgress: (done, total) => settings.onProgress?.(done, total, 'self-check'),
         },
         names,
+        // After a kept adaptation, only the blocks held out of it are fair evidence.
+        adaptation?.kept ? adaptation.isTrainingPixel : undefined,
       )
     : null;
   const fallback: PredictFallback = selfCheck === null ? 'none' : settings.fallback;

@@ -141,6 +141,7 @@ export type SelfCheckSettings = typeof DEFAULT_SELF_CHECK_OPTIONS & Pick<SelfChe
  * @param grid - The output grid (the guide's).
  * @param settings - Resolved options.
  * @param names - The inputs' names, for messages.
+ * @param exclude - Coarse-grid pixels left out of the comparison (those a scene adaptation trained on).
  * @returns See {@link crossScaleSelfCheck}.
  */
 export async function selfCheckOnSources(
@@ -150,6 +151,7 @@ export async function selfCheckOnSources(
   grid: TargetGrid,
   settings: SelfCheckSettings,
   names: { readonly coarse: string; readonly guide: string },
+  exclude?: (column: number, row: number) => boolean,
 ): Promise<SelfCheckResult> {
   const { regionSize } = settings;
   if (!Number.isInteger(regionSize) || regionSize < 2) {
@@ -159,7 +161,13 @@ export async function selfCheckOnSources(
   }
   const data = await coarseScaleData(coarse, guide, grid, settings, names);
   const prediction = await predictOnGrid(model, data, settings);
-  return selfCheckStatistics(data.truth, data.bicubic, prediction, data.grid, {
+  const truth =
+    exclude === undefined
+      ? data.truth
+      : data.truth.map((value, i) =>
+          exclude(i % data.grid.width, Math.floor(i / data.grid.width)) ? Number.NaN : value,
+        );
+  return selfCheckStatistics(truth, data.bicubic, prediction, data.grid, {
     factor: data.factor,
     coarseCell: data.coarseCell,
     regionSize,

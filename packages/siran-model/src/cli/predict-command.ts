@@ -156,7 +156,7 @@ export const predictCommand: Command = {
     if (adaptation !== null) {
       const { before, after } = adaptation;
       process.stderr.write(
-        `adaptation: ${adaptation.steps} steps in ${adaptation.seconds.toFixed(0)} s; on held-out blocks one scale down (bicubic ${before.bicubicRmse.toFixed(3)} m) the model went from ${before.modelRmse.toFixed(3)} m to ${after.modelRmse.toFixed(3)} m: ${adaptation.kept ? 'kept' : 'it did not help, the model is used as it was'}\n`,
+        `adaptation: ${adaptation.steps} steps in ${adaptation.seconds.toFixed(0)} s; on held-out blocks one scale down (bicubic ${before.bicubicRmse.toFixed(3)} m) the model went from ${before.modelRmse.toFixed(3)} m to ${after.modelRmse.toFixed(3)} m: ${adaptation.kept ? 'kept (judged one scale down only: it need not carry over to the full scale)' : 'it did not help, the model is used as it was'}\n`,
       );
     }
     const check = result.selfCheck;
