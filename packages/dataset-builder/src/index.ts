@@ -34,6 +34,7 @@ export {
   type GridPointCloudOptions,
   gridPointCloud,
 } from './grid-point-cloud.js';
+export { createRandom } from './internal/random.js';
 export {
   type DatasetBatch,
   DEFAULT_LOAD_DATASET_OPTIONS,

@@ -1,4 +1,4 @@
-import type { RasterSource } from '@siran/dataset-builder';
+import { createRandom, type RasterSource } from '@siran/dataset-builder';
 import type { TargetGrid } from '@siran/geo-io';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SiranModel } from './model.js';
@@ -122,7 +122,7 @@ export async function adaptOnSources(
     network.getWeights().map((weight) => tf.clone(weight)),
   );
   const trainer = new SiranTrainer(model);
-  const random = seeded(config.seed);
+  const random = createRandom(config.seed);
   const start = Date.now();
   let steps = 0;
   try {
@@ -255,16 +255,4 @@ function heldOutErrors(
   const bicubicRmse = Math.sqrt(bicubicSquares / Math.max(1, count));
   const modelRmse = Math.sqrt(modelSquares / Math.max(1, count));
   return { bicubicRmse, modelRmse, gain: bicubicRmse > 0 ? 1 - modelRmse / bicubicRmse : 0 };
-}
-
-/** A seeded generator in [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

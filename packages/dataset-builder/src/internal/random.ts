@@ -3,7 +3,13 @@
  * (hash) generator so that per-cell noise does not depend on the order cells are visited.
  */
 
-/** A sequential generator of uniform numbers in `[0, 1)` (mulberry32). */
+/**
+ * A sequential generator of uniform numbers in `[0, 1)` (mulberry32): the one behind the dataset's shuffles and
+ * splits, for callers that draw patches the same way.
+ *
+ * @param seed - Any 32-bit integer.
+ * @returns The generator.
+ */
 export function createRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
