@@ -2,7 +2,9 @@
 // Whole-scene check of `predictScene` against the truth on the demo's lidar and SRTM scenes: the reference DEM is
 // gridded, averaged down by the scene's factor into a coarse GeoTIFF, and super-resolved back with the guide;
 // RMSE against the reference for bicubic, the model as is (--fallback none) and the default (--fallback bicubic).
-// Usage: node tools/scripts/scene-check.mjs [--model DIR] [--out DIR] [--backend NAME]
+// Usage: node tools/scripts/scene-check.mjs [--model DIR] [--out DIR] [--backend NAME] [--adapt-minutes N]
+//        [--spec DATASET.json]   (default: the demo's scenes; packages/dataset-builder/demo/held-out-sites.json
+//                                 holds sites that no model here was trained on)
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: resolve('.tmp/scene-check') },
     backend: { type: 'string' },
     'adapt-minutes': { type: 'string' },
+    spec: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -38,7 +41,7 @@ const active = await activateBackend(values.backend);
 process.stderr.write(`backend ${describeActivation(active)}\n`);
 const { model } = await loadSiranModel(values.model);
 await mkdir(values.out, { recursive: true });
-const { spec, baseDirectory } = await readDatasetSpec(DEMO_DATASET_SPEC_PATH);
+const { spec, baseDirectory } = await readDatasetSpec(values.spec ?? DEMO_DATASET_SPEC_PATH);
 
 function rmse(a, b) {
   let sum = 0;

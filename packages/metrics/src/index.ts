@@ -8,6 +8,8 @@ export type { ColorLegend, FigurePanel, PanelFigureOptions, SvgToPngOptions } fr
 export { colorBarSvg, DEFAULT_PANEL_FIGURE_OPTIONS, panelFigureSvg, svgToPng } from './figure.js';
 export type { GradientLossOptions } from './gradient-loss.js';
 export { DEFAULT_GRADIENT_LOSS_OPTIONS, gradientLoss } from './gradient-loss.js';
+export type { GuidedFilterOptions } from './guided-filter.js';
+export { DEFAULT_GUIDED_FILTER_OPTIONS, guidedFilter } from './guided-filter.js';
 export type { LineProfile, LineProfileOptions, ProfilePoint } from './line-profile.js';
 export { DEFAULT_LINE_PROFILE_OPTIONS, lineProfile } from './line-profile.js';
 export type { SsimLossOptions } from './losses.js';

@@ -100,6 +100,7 @@ export {
   type EvaluateSplitOptions,
   type ExamplePatch,
   evaluateSplit,
+  GUIDED_FILTER_BASELINE,
   type PatchMetrics,
   type SceneEvaluation,
   type SplitEvaluation,

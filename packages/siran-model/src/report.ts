@@ -100,25 +100,61 @@ export function sceneCellSizes(manifest: Pick<DatasetManifest, 'scenes'>): Recor
 export function evaluationSummary(evaluation: SplitEvaluation, split: string): string {
   const row = (name: string, m: PatchMetrics) =>
     `${name.padEnd(8)} RMSE ${m.rmse.toFixed(2)} m  MAE ${m.mae.toFixed(2)} m  SSIM ${m.ssimPercent.toFixed(2)} %  PSNR ${m.psnr.toFixed(2)} dB`;
-  let text = `${evaluation.patches} ${split} patches\n${row('bicubic', evaluation.bicubic)}\n${row('SiRAN', evaluation.model)}\n`;
+  const rows = (
+    methods: {
+      bicubic: PatchMetrics;
+      model: PatchMetrics;
+      baselines: Readonly<Record<string, PatchMetrics>>;
+    },
+    indent: string,
+  ) =>
+    [
+      row('bicubic', methods.bicubic),
+      ...Object.entries(methods.baselines).map(([name, metrics]) => row(name, metrics)),
+      row('SiRAN', methods.model),
+    ]
+      .map((line) => `${indent}${line}\n`)
+      .join('');
+  let text = `${evaluation.patches} ${split} patches\n${rows(evaluation, '')}`;
   if (evaluation.byScene.length > 1) {
     for (const scene of evaluation.byScene) {
-      text += `${scene.scene} (${scene.patches} patches)\n  ${row('bicubic', scene.bicubic)}\n  ${row('SiRAN', scene.model)}\n`;
+      text += `${scene.scene} (${scene.patches} patches), best: ${bestMethod(scene)}\n${rows(scene, '  ')}`;
     }
     text += `SiRAN RMSE / bicubic RMSE, mean over scenes: ${evaluation.relativeRmse.toFixed(3)}\n`;
   }
   return text;
 }
 
+/** The methods of an evaluation (overall or of one scene), in table order: bicubic, the baselines, SiRAN. */
+function methodRows(
+  methods: { bicubic: PatchMetrics; model: PatchMetrics; baselines: Readonly<Record<string, PatchMetrics>> },
+  prefix: string,
+): [string, PatchMetrics][] {
+  return [
+    [`${prefix}Bicubic`, methods.bicubic],
+    ...Object.entries(methods.baselines).map(([name, metrics]): [string, PatchMetrics] => [
+      `${prefix}${name}`,
+      metrics,
+    ]),
+    [`${prefix}SiRAN`, methods.model],
+  ];
+}
+
+/** The method with the lowest RMSE. */
+function bestMethod(methods: {
+  bicubic: PatchMetrics;
+  model: PatchMetrics;
+  baselines: Readonly<Record<string, PatchMetrics>>;
+}): string {
+  const rows = methodRows(methods, '');
+  return rows.reduce((best, row) => (row[1].rmse < best[1].rmse ? row : best))[0];
+}
+
 /** Table rows: overall, then per scene when there are several. */
 const ROWS = (evaluation: SplitEvaluation): [string, PatchMetrics][] => [
-  ['Bicubic', evaluation.bicubic],
-  ['SiRAN', evaluation.model],
+  ...methodRows(evaluation, ''),
   ...(evaluation.byScene.length > 1
-    ? evaluation.byScene.flatMap((scene): [string, PatchMetrics][] => [
-        [`${scene.scene} (${scene.patches}): bicubic`, scene.bicubic],
-        [`${scene.scene} (${scene.patches}): SiRAN`, scene.model],
-      ])
+    ? evaluation.byScene.flatMap((scene) => methodRows(scene, `${scene.scene} (${scene.patches}): `))
     : []),
 ];
 
@@ -185,10 +221,16 @@ function verdict(evaluation: SplitEvaluation): string {
       ? `${name} lowers RMSE by ${gain.toFixed(2)} m (${((100 * gain) / bicubic.rmse).toFixed(1)} %) against bicubic.`
       : `${name} does not beat bicubic on RMSE (${(-gain).toFixed(2)} m worse).`;
   };
-  const lines = [one('The model', evaluation.model, evaluation.bicubic)];
+  const lines = [
+    one('The model', evaluation.model, evaluation.bicubic),
+    `Lowest RMSE overall: ${bestMethod(evaluation)}.`,
+  ];
   if (evaluation.byScene.length > 1) {
     lines.push(
-      ...evaluation.byScene.map((scene) => one(`On ${scene.scene}, the model`, scene.model, scene.bicubic)),
+      ...evaluation.byScene.map(
+        (scene) =>
+          `${one(`On ${scene.scene}, the model`, scene.model, scene.bicubic)} Lowest RMSE there: ${bestMethod(scene)}.`,
+      ),
     );
   }
   return lines.join(' ');

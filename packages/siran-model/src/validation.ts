@@ -1,5 +1,10 @@
 import { loadDataset } from '@siran/dataset-builder';
-import { evaluateDem } from '@siran/metrics';
+import {
+  DEFAULT_GUIDED_FILTER_OPTIONS,
+  evaluateDem,
+  type GuidedFilterOptions,
+  guidedFilter,
+} from '@siran/metrics';
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray from 'ndarray';
 import { type SiranModel, superResolve } from './model.js';
@@ -24,11 +29,14 @@ export interface SplitEvaluation {
   readonly model: PatchMetrics;
   /** Mean of the per-patch metrics of the bicubic baseline (the coarse input upsampled with cubic convolution). */
   readonly bicubic: PatchMetrics;
+  /** Mean of the per-patch metrics of the other baselines, by name (`'Guided filter'`, and any baseline models). */
+  readonly baselines: Readonly<Record<string, PatchMetrics>>;
   /** Per-patch metrics, in split order, with the name of the patch's scene. */
   readonly perPatch: ReadonlyArray<{
     readonly scene: string;
     readonly model: PatchMetrics;
     readonly bicubic: PatchMetrics;
+    readonly baselines: Readonly<Record<string, PatchMetrics>>;
   }>;
   /** The same means per scene, in the manifest's scene order (scenes without patches in the split left out). */
   readonly byScene: readonly SceneEvaluation[];
@@ -52,6 +60,8 @@ export interface SceneEvaluation {
   readonly model: PatchMetrics;
   /** Mean of bicubic's per-patch metrics. */
   readonly bicubic: PatchMetrics;
+  /** Means of the other baselines' per-patch metrics, by name. */
+  readonly baselines: Readonly<Record<string, PatchMetrics>>;
 }
 
 /** One evaluated patch with its pixels (row-major), for figures. */
@@ -82,7 +92,17 @@ export interface EvaluateSplitOptions {
   readonly examples?: number;
   /** Called after each batch with the patches done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * The guided-filter baseline: the bicubic input filtered by the guide (see `@siran/metrics`' `guidedFilter`),
+   * or `false` for none. Default: radius 4, epsilon 1e-3.
+   */
+  readonly guidedFilter?: GuidedFilterOptions | false;
+  /** Other models evaluated on the same patches as baselines, by name (e.g. a plain guided CNN). */
+  readonly baselineModels?: Readonly<Record<string, SiranModel>>;
 }
+
+/** Name of the guided-filter baseline in evaluations and reports. */
+export const GUIDED_FILTER_BASELINE = 'Guided filter';
 
 /**
  * Evaluates a model and the bicubic baseline on a dataset split, patch by patch.
@@ -109,7 +129,15 @@ export async function evaluateSplit(
   const total = Math.min(dataset.count, options.maxPatches ?? Number.POSITIVE_INFINITY);
   const { scenes, splits } = dataset.manifest;
   const sceneNames = splits[split].patches.map(([scene]) => scenes[scene]?.name ?? `scene ${scene}`);
-  const perPatch: { scene: string; model: PatchMetrics; bicubic: PatchMetrics }[] = [];
+  const perPatch: {
+    scene: string;
+    model: PatchMetrics;
+    bicubic: PatchMetrics;
+    baselines: Record<string, PatchMetrics>;
+  }[] = [];
+  const filterOptions =
+    options.guidedFilter === undefined ? DEFAULT_GUIDED_FILTER_OPTIONS : options.guidedFilter;
+  const baselineModels = Object.entries(options.baselineModels ?? {});
   // Figures: the first patches of every scene, as evenly as the number asked for allows.
   const sceneCount = new Set(sceneNames.slice(0, total)).size;
   const examplesPerScene = Math.max(1, Math.floor((options.examples ?? 0) / Math.max(sceneCount, 1)));
@@ -117,25 +145,39 @@ export async function evaluateSplit(
   const examples: ExamplePatch[] = [];
   for await (const batch of dataset) {
     const prediction = superResolve(model, batch.coarse, batch.guide);
+    const others = baselineModels.map(([, other]) => superResolve(other, batch.coarse, batch.guide));
     const guideBands = tf.transpose(batch.guide, [0, 3, 1, 2]);
-    const [predicted, coarse, reference, guide] = (await Promise.all([
+    const [predicted, coarse, reference, guide, ...otherPredictions] = (await Promise.all([
       prediction.data(),
       batch.coarse.data(),
       batch.reference.data(),
       guideBands.data(),
+      ...others.map((other) => other.data()),
     ])) as Float32Array[];
     const [count, height, width] = batch.reference.shape;
-    tf.dispose([prediction, guideBands, batch.coarse, batch.guide, batch.reference]);
+    tf.dispose([prediction, ...others, guideBands, batch.coarse, batch.guide, batch.reference]);
     const size = height * width;
     for (let index = 0; index < count && perPatch.length < total; index++) {
       const slice = (values: Float32Array) => values.slice(index * size, (index + 1) * size);
       const grid = (values: Float32Array) => ndarray(Float64Array.from(slice(values)), [height, width]);
       const referenceGrid = grid(reference);
       const scene = sceneNames[perPatch.length];
+      const baselines: Record<string, PatchMetrics> = {};
+      if (filterOptions !== false) {
+        const bands = [0, 1, 2].map((band) =>
+          guide.subarray((index * 3 + band) * size, (index * 3 + band + 1) * size),
+        );
+        const filtered = guidedFilter(slice(coarse), bands, width, height, filterOptions);
+        baselines[GUIDED_FILTER_BASELINE] = patchMetrics(ndarray(filtered, [height, width]), referenceGrid);
+      }
+      baselineModels.forEach(([name], which) => {
+        baselines[name] = patchMetrics(grid(otherPredictions[which]), referenceGrid);
+      });
       perPatch.push({
         scene,
         model: patchMetrics(grid(predicted), referenceGrid),
         bicubic: patchMetrics(grid(coarse), referenceGrid),
+        baselines,
       });
       if (examples.length < (options.examples ?? 0) && (examplesOf.get(scene) ?? 0) < examplesPerScene) {
         examplesOf.set(scene, (examplesOf.get(scene) ?? 0) + 1);
@@ -191,12 +233,22 @@ function patchMetrics(
   };
 }
 
-/** Patch count and mean metrics of both methods over some evaluated patches. */
-function meanOfMethods(rows: readonly { model: PatchMetrics; bicubic: PatchMetrics }[]) {
+/** Patch count and mean metrics of every method over some evaluated patches. */
+function meanOfMethods(
+  rows: readonly {
+    model: PatchMetrics;
+    bicubic: PatchMetrics;
+    baselines: Readonly<Record<string, PatchMetrics>>;
+  }[],
+) {
+  const names = rows.length > 0 ? Object.keys(rows[0].baselines) : [];
   return {
     patches: rows.length,
     model: meanMetrics(rows.map((row) => row.model)),
     bicubic: meanMetrics(rows.map((row) => row.bicubic)),
+    baselines: Object.fromEntries(
+      names.map((name) => [name, meanMetrics(rows.map((row) => row.baselines[name]))]),
+    ),
   };
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { activateBackend, describeActivation } from '@siran/backend';
 import { readManifest } from '@siran/dataset-builder';
 import { progressCallback } from '../internal/progress.js';
-import { disposeSiranModel } from '../model.js';
+import { disposeSiranModel, type SiranModel } from '../model.js';
 import { evaluationSummary, sceneCellSizes, writeEvaluationReport } from '../report.js';
 import { evaluateSplit } from '../validation.js';
 import { type Command, positiveInteger, requiredString, UsageError } from './args.js';
@@ -14,7 +14,8 @@ const SPLITS = ['train', 'validation', 'test'] as const;
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary:
-    'Evaluates a model and the bicubic baseline on a dataset split: RMSE and MAE (m), SSIM (%), PSNR (dB) per patch\n' +
+    'Evaluates a model and the baselines (bicubic; the bicubic DEM guided-filtered by the guide, radius 4, epsilon\n' +
+    '1e-3; optionally another model) on a dataset split: RMSE and MAE (m), SSIM (%), PSNR (dB) per patch\n' +
     'and overall, written as metrics.json, report.md and report.html with side-by-side panels and line profiles.',
   usage: '--data DIR --out REPORT_DIR [--model RUN_DIR|MODEL] [--split test]',
   options: {
@@ -27,6 +28,13 @@ export const evaluateCommand: Command = {
     split: { type: 'string', valueName: 'NAME', default: 'test', description: 'train, validation or test' },
     out: { type: 'string', valueName: 'DIR', description: 'report directory' },
     figures: { type: 'string', valueName: 'N', default: '4', description: 'example patches drawn' },
+    'baseline-model': {
+      type: 'string',
+      valueName: 'NAME=DIR',
+      description:
+        'another trained model evaluated on the same patches as a baseline, e.g. "plain CNN=runs/cnn"',
+    },
+    'no-guided-filter': { type: 'boolean', description: 'leave out the guided-filter baseline' },
     backend: { type: 'string', valueName: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
   },
   async run(values) {
@@ -38,6 +46,14 @@ export const evaluateCommand: Command = {
     const manifest = await readManifest(data);
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
     const { model, directory } = await loadModelOption(values.model);
+    const baselineModels: Record<string, SiranModel> = {};
+    if (typeof values['baseline-model'] === 'string') {
+      const [name, location] = values['baseline-model'].split('=');
+      if (!name || !location) {
+        throw new UsageError(`--baseline-model must be NAME=DIR, got "${values['baseline-model']}"`);
+      }
+      baselineModels[name] = (await loadModelOption(location)).model;
+    }
     process.stderr.write(
       `model ${directory} (${model.config.preset}), backend ${describeActivation(active)}\n`,
     );
@@ -45,8 +61,11 @@ export const evaluateCommand: Command = {
       split: split as (typeof SPLITS)[number],
       examples: positiveInteger(values, 'figures') ?? 4,
       onProgress: progressCallback('evaluate'),
+      baselineModels,
+      ...(values['no-guided-filter'] === true ? { guidedFilter: false as const } : {}),
     });
     disposeSiranModel(model);
+    for (const baseline of Object.values(baselineModels)) disposeSiranModel(baseline);
     const files = await writeEvaluationReport(out, evaluation, {
       modelName: path.basename(path.resolve(directory)),
       dataset: data,
