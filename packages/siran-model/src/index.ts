@@ -64,6 +64,7 @@ export {
 export {
   type EvaluationReportFiles,
   evaluationSummary,
+  modelLabel,
   type ReportContext,
   writeEvaluationReport,
 } from './report.js';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DatasetManifest } from '@siran/dataset-builder';
 import { comparisonFigureSvg, lineProfile, lineProfileChartPng, svgToPng } from '@siran/metrics';
 import ndarray from 'ndarray';
+import type { SiranConfig } from './config.js';
 import { writeFileAtomically } from './internal/atomic-files.js';
 import type { ExamplePatch, PatchMetrics, SplitEvaluation } from './validation.js';
 
@@ -30,6 +31,18 @@ export interface ReportContext {
   readonly cellSize?: number;
   /** Pixel size per scene name, metres, for datasets whose scenes differ. */
   readonly sceneCellSizes?: Readonly<Record<string, number>>;
+  /** The model's row label in tables (default `'SiRAN'`; see {@link modelLabel}). */
+  readonly modelLabel?: string;
+}
+
+/**
+ * The label of a model in tables: `SiRAN`, with the components it has switched off.
+ *
+ * @param config - The model's configuration.
+ * @returns E.g. `'SiRAN'` or `'SiRAN (no-fsgt, no-dsa, no-adv, no-ot)'`.
+ */
+export function modelLabel(config: Pick<SiranConfig, 'ablations'>): string {
+  return config.ablations.length === 0 ? 'SiRAN' : `SiRAN (${config.ablations.join(', ')})`;
 }
 
 /**
@@ -95,9 +108,10 @@ export function sceneCellSizes(manifest: Pick<DatasetManifest, 'scenes'>): Recor
  *
  * @param evaluation - From `evaluateSplit`.
  * @param split - Name of the split, printed.
+ * @param label - The model's label (see {@link modelLabel}).
  * @returns Lines, each ending with a newline.
  */
-export function evaluationSummary(evaluation: SplitEvaluation, split: string): string {
+export function evaluationSummary(evaluation: SplitEvaluation, split: string, label = 'SiRAN'): string {
   const row = (name: string, m: PatchMetrics) =>
     `${name.padEnd(8)} RMSE ${m.rmse.toFixed(2)} m  MAE ${m.mae.toFixed(2)} m  SSIM ${m.ssimPercent.toFixed(2)} %  PSNR ${m.psnr.toFixed(2)} dB`;
   const rows = (
@@ -111,16 +125,16 @@ export function evaluationSummary(evaluation: SplitEvaluation, split: string): s
     [
       row('bicubic', methods.bicubic),
       ...Object.entries(methods.baselines).map(([name, metrics]) => row(name, metrics)),
-      row('SiRAN', methods.model),
+      row(label, methods.model),
     ]
       .map((line) => `${indent}${line}\n`)
       .join('');
   let text = `${evaluation.patches} ${split} patches\n${rows(evaluation, '')}`;
   if (evaluation.byScene.length > 1) {
     for (const scene of evaluation.byScene) {
-      text += `${scene.scene} (${scene.patches} patches), best: ${bestMethod(scene)}\n${rows(scene, '  ')}`;
+      text += `${scene.scene} (${scene.patches} patches), best: ${bestMethod(scene, label)}\n${rows(scene, '  ')}`;
     }
-    text += `SiRAN RMSE / bicubic RMSE, mean over scenes: ${evaluation.relativeRmse.toFixed(3)}\n`;
+    text += `${label} RMSE / bicubic RMSE, mean over scenes: ${evaluation.relativeRmse.toFixed(3)}\n`;
   }
   return text;
 }
@@ -129,6 +143,7 @@ export function evaluationSummary(evaluation: SplitEvaluation, split: string): s
 function methodRows(
   methods: { bicubic: PatchMetrics; model: PatchMetrics; baselines: Readonly<Record<string, PatchMetrics>> },
   prefix: string,
+  label: string,
 ): [string, PatchMetrics][] {
   return [
     [`${prefix}Bicubic`, methods.bicubic],
@@ -136,25 +151,28 @@ function methodRows(
       `${prefix}${name}`,
       metrics,
     ]),
-    [`${prefix}SiRAN`, methods.model],
+    [`${prefix}${label}`, methods.model],
   ];
 }
 
 /** The method with the lowest RMSE. */
-function bestMethod(methods: {
-  bicubic: PatchMetrics;
-  model: PatchMetrics;
-  baselines: Readonly<Record<string, PatchMetrics>>;
-}): string {
-  const rows = methodRows(methods, '');
+function bestMethod(
+  methods: {
+    bicubic: PatchMetrics;
+    model: PatchMetrics;
+    baselines: Readonly<Record<string, PatchMetrics>>;
+  },
+  label: string,
+): string {
+  const rows = methodRows(methods, '', label);
   return rows.reduce((best, row) => (row[1].rmse < best[1].rmse ? row : best))[0];
 }
 
 /** Table rows: overall, then per scene when there are several. */
-const ROWS = (evaluation: SplitEvaluation): [string, PatchMetrics][] => [
-  ...methodRows(evaluation, ''),
+const ROWS = (evaluation: SplitEvaluation, label: string): [string, PatchMetrics][] => [
+  ...methodRows(evaluation, '', label),
   ...(evaluation.byScene.length > 1
-    ? evaluation.byScene.flatMap((scene) => methodRows(scene, `${scene.scene} (${scene.patches}): `))
+    ? evaluation.byScene.flatMap((scene) => methodRows(scene, `${scene.scene} (${scene.patches}): `, label))
     : []),
 ];
 
@@ -171,12 +189,12 @@ function markdownReport(
     '',
     '| Method | RMSE (m) | MAE (m) | SSIM (%) | PSNR (dB) |',
     '| --- | --- | --- | --- | --- |',
-    ...ROWS(evaluation).map(
+    ...ROWS(evaluation, context.modelLabel ?? 'SiRAN').map(
       ([name, m]) =>
         `| ${name} | ${m.rmse.toFixed(2)} | ${m.mae.toFixed(2)} | ${m.ssimPercent.toFixed(2)} | ${m.psnr.toFixed(2)} |`,
     ),
     '',
-    verdict(evaluation),
+    verdict(evaluation, context.modelLabel ?? 'SiRAN'),
     '',
   ];
   for (const section of sections) {
@@ -191,7 +209,7 @@ function htmlReport(
   sections: { title: string; images: string[] }[],
 ): string {
   const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const rows = ROWS(evaluation)
+  const rows = ROWS(evaluation, context.modelLabel ?? 'SiRAN')
     .map(
       ([name, m]) =>
         `<tr><td>${name}</td><td>${m.rmse.toFixed(2)}</td><td>${m.mae.toFixed(2)}</td><td>${m.ssimPercent.toFixed(2)}</td><td>${m.psnr.toFixed(2)}</td></tr>`,
@@ -208,13 +226,13 @@ function htmlReport(
 <body><h1>DEM super-resolution: ${escapeHtml(context.modelName)}</h1>
 <p>Dataset <code>${escapeHtml(context.dataset)}</code>, ${escapeHtml(context.split)} split, ${evaluation.patches} patches. Means over patches. PSNR and SSIM use each patch's reference relief as data range.</p>
 <table><tr><th>Method</th><th>RMSE (m)</th><th>MAE (m)</th><th>SSIM (%)</th><th>PSNR (dB)</th></tr>${rows}</table>
-<p>${escapeHtml(verdict(evaluation))}</p>
+<p>${escapeHtml(verdict(evaluation, context.modelLabel ?? 'SiRAN'))}</p>
 ${body}
 </body></html>
 `;
 }
 
-function verdict(evaluation: SplitEvaluation): string {
+function verdict(evaluation: SplitEvaluation, label: string): string {
   const one = (name: string, model: PatchMetrics, bicubic: PatchMetrics) => {
     const gain = bicubic.rmse - model.rmse;
     return gain > 0
@@ -223,13 +241,13 @@ function verdict(evaluation: SplitEvaluation): string {
   };
   const lines = [
     one('The model', evaluation.model, evaluation.bicubic),
-    `Lowest RMSE overall: ${bestMethod(evaluation)}.`,
+    `Lowest RMSE overall: ${bestMethod(evaluation, label)}.`,
   ];
   if (evaluation.byScene.length > 1) {
     lines.push(
       ...evaluation.byScene.map(
         (scene) =>
-          `${one(`On ${scene.scene}, the model`, scene.model, scene.bicubic)} Lowest RMSE there: ${bestMethod(scene)}.`,
+          `${one(`On ${scene.scene}, the model`, scene.model, scene.bicubic)} Lowest RMSE there: ${bestMethod(scene, label)}.`,
       ),
     );
   }

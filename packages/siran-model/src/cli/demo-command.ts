@@ -5,7 +5,7 @@ import { activateBackend, describeActivation } from '@siran/backend';
 import { buildDemoDataset } from '@siran/dataset-builder';
 import { stepProgressCallback } from '../internal/progress.js';
 import { disposeSiranModel, type SiranModel } from '../model.js';
-import { evaluationSummary, sceneCellSizes, writeEvaluationReport } from '../report.js';
+import { evaluationSummary, modelLabel, sceneCellSizes, writeEvaluationReport } from '../report.js';
 import { loadSiranModel, saveSiranModel } from '../serialization.js';
 import { train } from '../train.js';
 import { evaluateSplit } from '../validation.js';
@@ -94,9 +94,10 @@ export const demoCommand: Command = {
       dataset,
       split: 'test',
       sceneCellSizes: sceneCellSizes(manifest),
+      modelLabel: modelLabel(model.config),
     });
     process.stdout.write(
-      `${evaluationSummary(evaluation, 'test')}report: ${files.markdown} (and report.html)\n`,
+      `${evaluationSummary(evaluation, 'test', modelLabel(model.config))}report: ${files.markdown} (and report.html)\n`,
     );
   },
 };

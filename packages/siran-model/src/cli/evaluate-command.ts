@@ -3,7 +3,7 @@ import { activateBackend, describeActivation } from '@siran/backend';
 import { readManifest } from '@siran/dataset-builder';
 import { progressCallback } from '../internal/progress.js';
 import { disposeSiranModel, type SiranModel } from '../model.js';
-import { evaluationSummary, sceneCellSizes, writeEvaluationReport } from '../report.js';
+import { evaluationSummary, modelLabel, sceneCellSizes, writeEvaluationReport } from '../report.js';
 import { evaluateSplit } from '../validation.js';
 import { type Command, positiveInteger, requiredString, UsageError } from './args.js';
 import { loadModelOption } from './model-location.js';
@@ -71,7 +71,10 @@ export const evaluateCommand: Command = {
       dataset: data,
       split,
       sceneCellSizes: sceneCellSizes(manifest),
+      modelLabel: modelLabel(model.config),
     });
-    process.stdout.write(`${evaluationSummary(evaluation, split)}report: ${files.markdown}\n`);
+    process.stdout.write(
+      `${evaluationSummary(evaluation, split, modelLabel(model.config))}report: ${files.markdown}\n`,
+    );
   },
 };
