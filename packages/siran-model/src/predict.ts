@@ -229,7 +229,7 @@ export async function predictScene(
     model,
     grid,
     settings,
-    (window) => readTile(coarse, fill, guidePath, grid, window, settings),
+    (window) => readTile(coarse, fill, guideSource, grid, window, settings),
     ({ x, y, width }, prediction, input, owned) => {
       for (let row = owned.rowFrom; row < owned.rowTo; row++) {
         for (let column = owned.columnFrom; column < owned.columnTo; column++) {
@@ -308,7 +308,7 @@ function predictionMetadata(
 async function readTile(
   coarse: RasterSource,
   fill: number,
-  guidePath: string,
+  guide: RasterSource,
   grid: TargetGrid,
   window: { x: number; y: number; width: number; height: number },
   settings: typeof DEFAULT_PREDICT_SCENE_OPTIONS & PredictSceneOptions,
@@ -320,11 +320,8 @@ async function readTile(
     crs: grid.crs,
   };
   const coarseValues = await readOnGrid(coarse, [settings.coarseBand], tileGrid, 'cubic');
-  const guideRaster = await readRaster(guidePath, {
-    window,
-    bands: [...settings.guideBands],
-    ...(settings.guideCrs === undefined ? {} : { crs: settings.guideCrs }),
-  });
+  // The opened source: a PNG/JPEG guide is decoded once, not once per tile.
+  const guideRaster = await guide.read(window, settings.guideBands);
   const guideValues = interleaveGuide(
     guideRaster.data.data,
     window.width * window.height,
