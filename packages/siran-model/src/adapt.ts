@@ -123,6 +123,7 @@ export async function adaptOnSources(
   );
   const trainer = new SiranTrainer(model);
   const random = createRandom(config.seed);
+  const means = guideBandMeans(data);
   const start = Date.now();
   let steps = 0;
   try {
@@ -131,7 +132,7 @@ export async function adaptOnSources(
         { length: model.config.batchSize },
         () => patches[Math.floor(random() * patches.length)],
       );
-      const batch = tf.tidy(() => batchOf(data, picks, patch));
+      const batch = tf.tidy(() => batchOf(data, means, picks, patch));
       const result = await trainer.step(batch);
       tf.dispose([batch.coarse, batch.guide, batch.reference]);
       steps += 1;
@@ -187,11 +188,10 @@ function trainingPatches(
   return corners;
 }
 
-/** A training batch (metres, guide interleaved with its NaN replaced by the band means of the grid). */
-function batchOf(data: CoarseScaleData, picks: ReadonlyArray<[number, number]>, patch: number) {
-  const { width, height } = data.grid;
-  const size = width * height;
-  const means = [0, 1, 2].map((band) => {
+/** Mean of each guide band over the grid's valid pixels: the fill of missing guide pixels in training patches. */
+function guideBandMeans(data: CoarseScaleData): number[] {
+  const size = data.grid.width * data.grid.height;
+  return [0, 1, 2].map((band) => {
     let sum = 0;
     let count = 0;
     for (let i = 0; i < size; i++) {
@@ -203,6 +203,17 @@ function batchOf(data: CoarseScaleData, picks: ReadonlyArray<[number, number]>, 
     }
     return count > 0 ? sum / count : 0;
   });
+}
+
+/** A training batch (metres, guide interleaved with its NaN replaced by the band means of the grid). */
+function batchOf(
+  data: CoarseScaleData,
+  means: readonly number[],
+  picks: ReadonlyArray<[number, number]>,
+  patch: number,
+) {
+  const { width, height } = data.grid;
+  const size = width * height;
   const pixels = patch * patch;
   const coarse = new Float32Array(picks.length * pixels);
   const reference = new Float32Array(picks.length * pixels);
