@@ -37,24 +37,46 @@ const INTEGER_RANGES: Partial<Record<RasterDataType, [number, number]>> = {
   int32: [-2147483648, 2147483647],
 };
 
-type PointTransform = (x: number, y: number) => [number, number];
+/** Maps target pixel coordinates to source pixel coordinates, writing them into `out`. */
+type PointTransform = (column: number, row: number, out: Float64Array) => void;
 
 /** Maps target pixel coordinates to source pixel coordinates. */
 function pixelMapper(source: Raster, target: TargetGrid): PointTransform {
   const inverse = invertGeoTransform(source.transform);
   const targetCrs = resolveCrs(target.crs);
   const converter = sameCrs(source.crs, targetCrs) ? null : proj4(targetCrs.proj4, source.crs.proj4);
-  return (column, row) => {
+  const [t0, t1, t2, t3, t4, t5] = target.transform;
+  const [i0, i1, i2, i3, i4, i5] = inverse;
+  if (converter === null) {
+    // The same CRS: two affine maps, without allocating a point per pixel.
+    return (column, row, out) => {
+      const x = t0 + column * t1 + row * t2;
+      const y = t3 + column * t4 + row * t5;
+      out[0] = i0 + x * i1 + y * i2;
+      out[1] = i3 + x * i4 + y * i5;
+    };
+  }
+  return (column, row, out) => {
     let [x, y] = applyGeoTransform(target.transform, column, row);
-    if (converter) {
-      try {
-        [x, y] = converter.forward([x, y]);
-      } catch {
-        return [Number.NaN, Number.NaN];
-      }
+    try {
+      [x, y] = converter.forward([x, y]);
+    } catch {
+      out[0] = Number.NaN;
+      out[1] = Number.NaN;
+      return;
     }
-    return applyGeoTransform(inverse, x, y);
+    out[0] = i0 + x * i1 + y * i2;
+    out[1] = i3 + x * i4 + y * i5;
   };
+}
+
+/** The source pixel coordinates of the target pixel corners `(column, row)` for `column` in `0..width`. */
+function cornerRow(mapPixel: PointTransform, width: number, row: number): [number, number][] {
+  const point = new Float64Array(2);
+  return Array.from({ length: width + 1 }, (_, column) => {
+    mapPixel(column, row, point);
+    return [point[0], point[1]];
+  });
 }
 
 function checkTarget(target: TargetGrid, resampling: string): void {
@@ -122,15 +144,14 @@ export function warpRaster(
     height: rows,
     nodata: raster.nodata,
   }));
-  let corners =
-    resampling === 'average' ? Array.from({ length: width + 1 }, (_, column) => mapPixel(column, 0)) : [];
+  let corners = resampling === 'average' ? cornerRow(mapPixel, width, 0) : [];
+  const point = new Float64Array(2);
   for (let row = 0; row < height; row++) {
-    const nextCorners =
-      resampling === 'average'
-        ? Array.from({ length: width + 1 }, (_, column) => mapPixel(column, row + 1))
-        : [];
+    const nextCorners = resampling === 'average' ? cornerRow(mapPixel, width, row + 1) : [];
     for (let column = 0; column < width; column++) {
-      const [x, y] = mapPixel(column + 0.5, row + 0.5);
+      mapPixel(column + 0.5, row + 0.5, point);
+      const x = point[0];
+      const y = point[1];
       const inside = x >= 0 && y >= 0 && x < columns && y < rows;
       for (let band = 0; band < bands; band++) {
         let value = Number.NaN;

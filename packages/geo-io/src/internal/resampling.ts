@@ -30,6 +30,9 @@ export function sampleNearest(band: SourceBand, x: number, y: number): number {
   return validValue(band, Math.floor(x), Math.floor(y));
 }
 
+/** The horizontal weights of the 4-tap kernels, reused from call to call (the sampling is synchronous). */
+const WEIGHTS_X = new Float64Array(4);
+
 /**
  * Separable kernel interpolation around `(x, y)`, renormalised over the valid taps so that a
  * nodata pixel contributes nothing; `NaN` when the valid weight is negligible.
@@ -45,15 +48,18 @@ function sampleSeparable(
   const centreY = y - 0.5;
   const firstX = Math.floor(centreX) - radius + 1;
   const firstY = Math.floor(centreY) - radius + 1;
+  const taps = 2 * radius;
+  const weightsX = taps <= WEIGHTS_X.length ? WEIGHTS_X : new Float64Array(taps);
+  for (let i = 0; i < taps; i++) weightsX[i] = weight(centreX - (firstX + i));
   let sum = 0;
   let weightSum = 0;
-  for (let j = 0; j < 2 * radius; j++) {
+  for (let j = 0; j < taps; j++) {
     const weightY = weight(centreY - (firstY + j));
     if (weightY === 0) continue;
-    for (let i = 0; i < 2 * radius; i++) {
+    for (let i = 0; i < taps; i++) {
       const value = validValue(band, firstX + i, firstY + j);
       if (Number.isNaN(value)) continue;
-      const w = weightY * weight(centreX - (firstX + i));
+      const w = weightY * weightsX[i];
       sum += w * value;
       weightSum += w;
     }

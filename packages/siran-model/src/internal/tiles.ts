@@ -156,9 +156,10 @@ async function predictTiles(
   return tiles.map((tile) => {
     if (!tile.valid.includes(1)) return new Float32Array(size).fill(Number.NaN);
     const offset = next++ * size;
-    return Float32Array.from(values.subarray(offset, offset + size), (value, i) =>
-      tile.valid[i] ? value : Number.NaN,
-    );
+    const prediction = values.slice(offset, offset + size);
+    const valid = tile.valid;
+    for (let i = 0; i < size; i++) if (valid[i] === 0) prediction[i] = Number.NaN;
+    return prediction;
   });
 }
 
@@ -204,9 +205,17 @@ export function interleaveGuide(
  * @returns The tile input.
  */
 export function tileInput(coarse: Float32Array, fill: number, guide: Float32Array): TileInput {
-  return {
-    coarse: Float32Array.from(coarse, (value) => (Number.isFinite(value) ? value : fill)),
-    guide,
-    valid: Uint8Array.from(coarse, (value) => (Number.isFinite(value) ? 1 : 0)),
-  };
+  // Plain loops: a typed array's from() with a mapping function is several times slower.
+  const filled = new Float32Array(coarse.length);
+  const valid = new Uint8Array(coarse.length);
+  for (let i = 0; i < coarse.length; i++) {
+    const value = coarse[i];
+    if (Number.isFinite(value)) {
+      filled[i] = value;
+      valid[i] = 1;
+    } else {
+      filled[i] = fill;
+    }
+  }
+  return { coarse: filled, guide, valid };
 }

@@ -62,32 +62,50 @@ async function writeScene(directory: string, size: number): Promise<{ coarse: st
   return paths;
 }
 
-/**
- * `siran predict` throughput: a whole synthetic scene (1024^2, 2048^2, optionally 4096^2) through the shipped demo
- * model (`cpu` preset) in 128 px tiles overlapping by 32 px, from GeoTIFFs to a GeoTIFF, with the default input checks
- * and cross-scale self-check (at 8x the check runs on 1/64 of the pixels).
- *
- * @param backend - Name of the active backend, used in the case names.
- * @returns One case per scene size; `params.megapixels` gives the size for a throughput in megapixels per second.
- */
-export function createCases(backend: string): BenchCase<PredictContext>[] {
-  return SIZES.map((size) => ({
-    name: `predict/${size}x${size}/${backend}`,
-    params: { backend, megapixels: (size * size) / 1e6, tile: 128, overlap: 32 },
-    async setup() {
-      const directory = mkdtempSync(path.join(tmpdir(), 'siran-bench-predict-'));
-      const model = await loadSiranModel(shippedWeights).then(
+/** The models timed: the shipped weights, and untrained presets (their speed does not depend on the weights). */
+const MODELS: readonly { name: string; sizes: readonly number[]; load: () => Promise<SiranModel> }[] = [
+  {
+    name: 'shipped',
+    sizes: SIZES,
+    load: () =>
+      loadSiranModel(shippedWeights).then(
         (loaded) => loaded.model,
         () => createSiranModel('cpu'),
-      );
-      return { directory, model, ...(await writeScene(directory, size)) };
-    },
-    async run({ directory, model, coarse, guide }) {
-      await predictScene(model, coarse, guide, path.join(directory, 'out.tif'), { tile: 128, overlap: 32 });
-    },
-    teardown({ directory, model }) {
-      disposeSiranModel(model);
-      rmSync(directory, { recursive: true, force: true });
-    },
-  }));
+      ),
+  },
+  { name: 'cpu', sizes: SIZES, load: async () => createSiranModel('cpu') },
+  // The paper preset runs at a few hundredths of a megapixel per second on a CPU: one small scene.
+  { name: 'paper', sizes: [512], load: async () => createSiranModel('paper') },
+];
+
+/**
+ * `siran predict` throughput: a whole synthetic scene (1024^2, 2048^2, optionally 4096^2) through the shipped demo
+ * model, the full `cpu` preset (FSGT and discriminator attention) and, on a 512^2 scene, the `paper` preset, from
+ * GeoTIFFs to a GeoTIFF with the default options: tiles of `recommendedTileSize` (256 px for the shipped
+ * convolutional model, 128 px with attention) overlapping by 32 px, the input checks and the cross-scale self-check
+ * (at 8x the check runs on 1/64 of the pixels).
+ *
+ * @param backend - Name of the active backend, used in the case names.
+ * @returns One case per model and scene size; `params.megapixels` gives the size for a throughput in megapixels per
+ *   second.
+ */
+export function createCases(backend: string): BenchCase<PredictContext>[] {
+  return MODELS.flatMap(({ name, sizes, load }) =>
+    sizes.map((size) => ({
+      name: `predict/${name}/${size}x${size}/${backend}`,
+      params: { backend, model: name, megapixels: (size * size) / 1e6, overlap: 32 },
+      async setup() {
+        const directory = mkdtempSync(path.join(tmpdir(), 'siran-bench-predict-'));
+        const model = await load();
+        return { directory, model, ...(await writeScene(directory, size)) };
+      },
+      async run({ directory, model, coarse, guide }) {
+        await predictScene(model, coarse, guide, path.join(directory, 'out.tif'));
+      },
+      teardown({ directory, model }) {
+        disposeSiranModel(model);
+        rmSync(directory, { recursive: true, force: true });
+      },
+    })),
+  );
 }
