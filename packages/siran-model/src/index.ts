@@ -54,11 +54,19 @@ export {
   normalizeInputs,
 } from './normalization.js';
 export {
+  DEFAULT_OUTPUT_CHECK_OPTIONS,
+  describeOutputCheck,
+  OutputCheck,
+  type OutputCheckOptions,
+  type OutputCheckResult,
+} from './output-checks.js';
+export {
   DEFAULT_PREDICT_SCENE_OPTIONS,
   type PredictFallback,
   type PredictSceneOptions,
   type PredictSceneResult,
   predictScene,
+  recommendedTileSize,
   tileStarts,
 } from './predict.js';
 export {

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { activateBackend } from '@siran/backend';
 import { type Raster, readRaster, readRasterInfo, resolveCrs, writeRaster } from '@siran/geo-io';
+import * as tf from '@tensorflow/tfjs-core';
 import ndarray from 'ndarray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSiranModel, disposeSiranModel, type SiranModel } from './model.js';
-import { predictScene, tileStarts } from './predict.js';
+import { predictScene, recommendedTileSize, tileStarts } from './predict.js';
 
 let work: string;
 let model: SiranModel;
@@ -62,6 +63,17 @@ describe('tileStarts', () => {
     expect(tileStarts(100, 40, 10)).toEqual([0, 30, 60]);
     expect(tileStarts(30, 40, 10)).toEqual([0]);
     expect(tileStarts(128, 64, 32)).toEqual([0, 32, 64]);
+  });
+});
+
+describe('recommendedTileSize', () => {
+  it('is 256 px for a convolutional model and 128 px where attention sees the whole tile', () => {
+    expect(recommendedTileSize(model)).toBe(256);
+    for (const ablations of [['no-dsa'], ['no-fsgt']] as const) {
+      const attention = createSiranModel({ preset: 'tiny', ablations: [...ablations] });
+      expect(recommendedTileSize(attention), ablations.join()).toBe(128);
+      disposeSiranModel(attention);
+    }
   });
 });
 
@@ -170,5 +182,54 @@ describe('predictScene', () => {
       compared += 1;
     });
     expect(compared).toBeGreaterThan(4000);
+  });
+});
+
+describe('predictScene output check', () => {
+  /** A copy of the test model whose last generator layer is scaled (huge heights) or made NaN. */
+  function brokenModel(kind: 'huge' | 'nan'): SiranModel {
+    const broken = createSiranModel({ preset: 'tiny', ablations: ['no-fsgt', 'no-dsa'], offsetWindow: 5 });
+    broken.generator.setWeights(model.generator.getWeights());
+    const last = broken.generator.layers.filter((layer) => layer.getWeights().length > 0).at(-1)!;
+    last.setWeights(last.getWeights().map((w) => (kind === 'huge' ? tf.mul(w, 1e5) : tf.add(w, Number.NaN))));
+    return broken;
+  }
+
+  it('passes a sane prediction and writes the check into the metadata', async () => {
+    const { coarsePath, guidePath } = await writeInputs();
+    const out = path.join(work, 'sane.tif');
+    const result = await predictScene(model, coarsePath, guidePath, out, { selfCheck: false });
+    expect(result.outputCheck.ok).toBe(true);
+    expect(result.outputCheck.pixels).toBe(result.validPixels);
+    // The coarse heights lie in 300 +- 16 m: the plausible range is that widened by 100 m.
+    expect(result.outputCheck.plausibleMinimum).toBeGreaterThan(180);
+    expect(result.outputCheck.plausibleMaximum).toBeLessThan(420);
+    const info = await readRasterInfo(out);
+    expect(info.metadata['SIRAN_OUTPUT_CHECK']).toBe('ok');
+    expect(info.metadata['SIRAN_OUTPUT_IMPLAUSIBLE']).toBe('0');
+  });
+
+  it('flags heights far outside the input and non-finite values, and with strict writes nothing', async () => {
+    const { coarsePath, guidePath } = await writeInputs();
+    for (const kind of ['huge', 'nan'] as const) {
+      const broken = brokenModel(kind);
+      const out = path.join(work, `broken-${kind}.tif`);
+      const options = { selfCheck: false } as const;
+      await expect(
+        predictScene(broken, coarsePath, guidePath, out, { ...options, strict: true }),
+      ).rejects.toThrow(
+        kind === 'huge'
+          ? /failed the output check: of \d+ pixels, \d+ outside the plausible range .*refused \(strict\), nothing written/
+          : /failed the output check: of \d+ pixels, \d+ non-finite .*refused \(strict\)/,
+      );
+      expect(existsSync(out), kind).toBe(false);
+      const flagged = await predictScene(broken, coarsePath, guidePath, out, options);
+      expect(flagged.outputCheck.ok).toBe(false);
+      const counted = kind === 'huge' ? flagged.outputCheck.implausible : flagged.outputCheck.nonFinite;
+      expect(counted).toBeGreaterThan(0.9 * flagged.outputCheck.pixels);
+      const info = await readRasterInfo(out);
+      expect(info.metadata['SIRAN_OUTPUT_CHECK']).toBe('flagged');
+      disposeSiranModel(broken);
+    }
   });
 });

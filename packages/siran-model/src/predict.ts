@@ -19,7 +19,14 @@ import {
 import ndarray from 'ndarray';
 import { type AdaptOptions, type AdaptResult, adaptOnSources } from './adapt.js';
 import { checkGuideStatistics, coarseMetresPerUnit, coarseToMetres, sampleGuide } from './input-checks.js';
-import { checkTiling, interleaveGuide, predictInTiles, tileInput } from './internal/tiles.js';
+import { checkTiling, interleaveGuide, predictInTiles, type TileInput, tileInput } from './internal/tiles.js';
+import { isAblated } from './config.js';
+import {
+  describeOutputCheck,
+  OutputCheck,
+  type OutputCheckOptions,
+  type OutputCheckResult,
+} from './output-checks.js';
 import type { SiranModel } from './model.js';
 import {
   DEFAULT_SELF_CHECK_OPTIONS,
@@ -55,7 +62,10 @@ export interface PredictSceneOptions {
    * windows) of the kind the model was trained on (see `checkGuideStatistics`).
    */
   readonly checkInputs?: boolean;
-  /** Tile size in pixels. */
+  /**
+   * Tile size in pixels. Default: {@link recommendedTileSize} of the model (256 for a purely convolutional model,
+   * 128 for one with attention over the whole tile).
+   */
   readonly tile?: number;
   /** Overlap between neighbouring tiles, pixels; each output pixel comes from the tile whose centre is nearest. */
   readonly overlap?: number;
@@ -78,13 +88,20 @@ export interface PredictSceneOptions {
    * weights change when the adaptation is kept.
    */
   readonly adapt?: AdaptOptions | false;
+  /**
+   * Margins of the output check (see `OutputCheck`): every pixel with a coarse value must be predicted finite and
+   * within the coarse DEM's range over the scene widened by the margin. The result is in the metadata.
+   */
+  readonly outputCheck?: OutputCheckOptions;
+  /** Refuse to write an output that fails the output check (an error, and no file) instead of flagging it. */
+  readonly strict?: boolean;
   /** Called after each tile (the self-check's tiles first, under the stage `'self-check'`). */
   readonly onProgress?: (done: number, total: number, stage: 'self-check' | 'predict') => void;
 }
 
 /** Defaults of {@link PredictSceneOptions}. */
 export const DEFAULT_PREDICT_SCENE_OPTIONS: Required<
-  Omit<PredictSceneOptions, 'guideCrs' | 'onProgress' | 'coarseVerticalUnit'>
+  Omit<PredictSceneOptions, 'guideCrs' | 'onProgress' | 'coarseVerticalUnit' | 'outputCheck'>
 > = {
   guideBands: [0, 1, 2],
   coarseBand: 0,
@@ -97,6 +114,7 @@ export const DEFAULT_PREDICT_SCENE_OPTIONS: Required<
   fallback: 'bicubic',
   regionSize: DEFAULT_SELF_CHECK_OPTIONS.regionSize,
   adapt: false,
+  strict: false,
 };
 
 /** What {@link predictScene} wrote. */
@@ -117,6 +135,8 @@ export interface PredictSceneResult {
   readonly fallback: PredictFallback;
   /** Mean share of the model's correction kept over the valid output pixels (1 without blending). */
   readonly modelShare: number;
+  /** The output check: non-finite and implausible pixels (see `OutputCheck`). */
+  readonly outputCheck: OutputCheckResult;
   /** The metadata written into the output GeoTIFF. */
   readonly metadata: Readonly<Record<string, string>>;
 }
@@ -139,7 +159,8 @@ export interface PredictSceneResult {
  * @throws RangeError, before any work, if the coarse DEM and the guide do not overlap, the guide has too few bands,
  *   the tiling options are out of range, (with `checkInputs`) the coarse heights are not metres or the guide's
  *   values are not of the kind the model was trained on, or (with the self-check) the coarse DEM is not coarser
- *   than the guide.
+ *   than the guide; and, with `strict`, after predicting and before writing, if the prediction fails the output
+ *   check (non-finite values, or values outside the coarse DEM's range widened by the margin).
  * @remarks Memory holds the coarse DEM (small by nature), one batch of tiles of each input and the output grid.
  *   Each output pixel comes from the tile whose centre is nearest, at least `overlap / 2` pixels from that
  *   tile's border. Pixels where the coarse DEM is nodata are nodata in the output; guide nodata is replaced by
@@ -152,7 +173,11 @@ export async function predictScene(
   outPath: string,
   options: PredictSceneOptions = {},
 ): Promise<PredictSceneResult> {
-  const settings = { ...DEFAULT_PREDICT_SCENE_OPTIONS, ...options };
+  const settings = {
+    ...DEFAULT_PREDICT_SCENE_OPTIONS,
+    ...options,
+    tile: options.tile ?? recommendedTileSize(model),
+  };
   checkTiling('predictScene', settings);
   if (settings.fallback !== 'bicubic' && settings.fallback !== 'none') {
     throw new RangeError(
@@ -189,7 +214,8 @@ export async function predictScene(
     : metresPerVerticalUnit(settings.coarseVerticalUnit, coarseRaster.crs);
   coarseToMetres(coarseRaster, settings.coarseBand, metresPerUnit, coarsePath, settings.checkInputs);
   const coarse = rasterSourceFromRaster(coarseRaster, coarsePath);
-  await checkOverlap(coarse, settings.coarseBand, grid, coarsePath, guidePath);
+  const coarseRange = await checkOverlap(coarse, settings.coarseBand, grid, coarsePath, guidePath);
+  const outputCheck = new OutputCheck(coarseRange.minimum, coarseRange.maximum, settings.outputCheck);
   const names = { coarse: coarsePath, guide: guidePath };
   const adaptation =
     settings.adapt === false
@@ -229,15 +255,21 @@ export async function predictScene(
     model,
     grid,
     settings,
-    (window) => readTile(coarse, fill, guideSource, grid, window, settings),
+    rowBandReader(coarse, fill, guideSource, grid, settings),
     ({ x, y, width }, prediction, input, owned) => {
       for (let row = owned.rowFrom; row < owned.rowTo; row++) {
         for (let column = owned.columnFrom; column < owned.columnTo; column++) {
           const i = (row - y) * width + (column - x);
+          if (input.valid[i] === 0) continue;
           const value = prediction[i];
-          if (!Number.isFinite(value)) continue;
+          if (!Number.isFinite(value)) {
+            outputCheck.add(value); // stays nodata, and is counted
+            continue;
+          }
           const w = share === null ? 1 : share(column, row);
-          output[row * grid.width + column] = input.coarse[i] + w * (value - input.coarse[i]);
+          const blended = input.coarse[i] + w * (value - input.coarse[i]);
+          output[row * grid.width + column] = blended;
+          outputCheck.add(blended);
           validPixels += 1;
           shareSum += w;
         }
@@ -246,7 +278,16 @@ export async function predictScene(
     (done, total) => settings.onProgress?.(done, total, 'predict'),
   );
   const modelShare = validPixels > 0 ? shareSum / validPixels : 1;
-  const metadata = predictionMetadata(model, selfCheck, fallback, modelShare, adaptation);
+  const checked = outputCheck.result();
+  if (!checked.ok && settings.strict) {
+    throw new RangeError(
+      `predictScene: the prediction of ${coarsePath} with ${guidePath} failed the ${describeOutputCheck(checked)}; refused (strict), nothing written to ${outPath}`,
+    );
+  }
+  const metadata = {
+    ...predictionMetadata(model, selfCheck, fallback, modelShare, adaptation),
+    ...outputCheckMetadata(checked),
+  };
   const raster: Raster = {
     data: ndarray(output, [1, grid.height, grid.width]),
     transform: grid.transform,
@@ -263,8 +304,40 @@ export async function predictScene(
     adaptation,
     fallback,
     modelShare,
+    outputCheck: checked,
     metadata,
   };
+}
+
+/** The output check in the GeoTIFF metadata. */
+function outputCheckMetadata(check: OutputCheckResult): Record<string, string> {
+  return {
+    SIRAN_OUTPUT_CHECK: check.ok ? 'ok' : 'flagged',
+    SIRAN_OUTPUT_NONFINITE: String(check.nonFinite),
+    SIRAN_OUTPUT_IMPLAUSIBLE: String(check.implausible),
+    SIRAN_OUTPUT_PLAUSIBLE_RANGE: `${check.plausibleMinimum.toFixed(3)} ${check.plausibleMaximum.toFixed(3)}`,
+    SIRAN_OUTPUT_RANGE: `${check.minimum.toFixed(3)} ${check.maximum.toFixed(3)}`,
+  };
+}
+
+/**
+ * The default tile size of {@link predictScene} for a model: 256 px when its output at a pixel depends only on a
+ * neighbourhood (a convolutional generator: FSGT switched off, and no discriminator spatial attention, whose
+ * polarised self-attention pools over the whole tile), else 128 px, the size attention models are run at.
+ *
+ * Larger tiles spend less of the work on the overlap: at 32 px of overlap a 256 px tile recomputes 31 % of its
+ * pixels, a 128 px tile 78 %. For a convolutional model the two sizes agree to millimetres (the receptive field
+ * beyond the overlap's margin), so the larger one is the default; attention over the whole tile would see a
+ * different context at another size, so those models keep the smaller one.
+ *
+ * @param model - The model.
+ * @returns The tile size in pixels.
+ */
+export function recommendedTileSize(model: SiranModel): number {
+  const { config } = model;
+  const convolutional =
+    (config.body === 'dmrb' || isAblated(config, 'no-fsgt')) && isAblated(config, 'no-dsa');
+  return convolutional ? 256 : DEFAULT_PREDICT_SCENE_OPTIONS.tile;
 }
 
 /** The GeoTIFF metadata of a prediction: the model, and the self-check with what was done with it. */
@@ -304,30 +377,63 @@ function predictionMetadata(
   return metadata;
 }
 
-/** Reads one tile's inputs: the coarse DEM by cubic convolution onto the tile grid, the guide's window. */
-async function readTile(
+/** The inputs of one row of tiles, read whole: the coarse DEM on the row's grid and the guide's rows. */
+interface RowBand {
+  readonly coarse: Float32Array;
+  readonly guide: ArrayLike<number>;
+  readonly guideNodata: number | null;
+}
+
+/**
+ * Reads tiles' inputs through whole rows of tiles: each row of the grid that a row of tiles covers is read once (the
+ * coarse DEM by cubic convolution onto it, the guide's window), and its tiles are cut from it. Neighbouring tiles
+ * overlap, so this reads and resamples each pixel once instead of up to four times, and opens the guide once per row
+ * of tiles rather than once per tile. Tiles come row by row (as `predictInTiles` asks for them); the two latest rows
+ * are kept.
+ */
+function rowBandReader(
   coarse: RasterSource,
   fill: number,
   guide: RasterSource,
   grid: TargetGrid,
-  window: { x: number; y: number; width: number; height: number },
   settings: typeof DEFAULT_PREDICT_SCENE_OPTIONS & PredictSceneOptions,
-) {
-  const tileGrid: TargetGrid = {
-    width: window.width,
-    height: window.height,
-    transform: windowGeoTransform(grid.transform, window.x, window.y),
-    crs: grid.crs,
+): (window: { x: number; y: number; width: number; height: number }) => Promise<TileInput> {
+  const rows = new Map<number, Promise<RowBand>>();
+  const readRow = async (y: number, height: number): Promise<RowBand> => {
+    const rowGrid: TargetGrid = {
+      width: grid.width,
+      height,
+      transform: windowGeoTransform(grid.transform, 0, y),
+      crs: grid.crs,
+    };
+    const coarseValues = await readOnGrid(coarse, [settings.coarseBand], rowGrid, 'cubic');
+    // The opened source: a PNG/JPEG guide is decoded once, not once per row.
+    const guideRaster = await guide.read({ x: 0, y, width: grid.width, height }, settings.guideBands);
+    return { coarse: coarseValues, guide: guideRaster.data.data, guideNodata: guideRaster.nodata };
   };
-  const coarseValues = await readOnGrid(coarse, [settings.coarseBand], tileGrid, 'cubic');
-  // The opened source: a PNG/JPEG guide is decoded once, not once per tile.
-  const guideRaster = await guide.read(window, settings.guideBands);
-  const guideValues = interleaveGuide(
-    guideRaster.data.data,
-    window.width * window.height,
-    guideRaster.nodata,
-  );
-  return tileInput(coarseValues, fill, guideValues);
+  return async (window) => {
+    let row = rows.get(window.y);
+    if (row === undefined) {
+      row = readRow(window.y, window.height);
+      rows.set(window.y, row);
+      if (rows.size > 2) rows.delete(rows.keys().next().value as number);
+    }
+    const band = await row;
+    const size = window.width * window.height;
+    const coarseValues = new Float32Array(size);
+    const guideValues = new Float64Array(3 * size); // float64: a float64 guide keeps its exact nodata
+    for (let r = 0; r < window.height; r++) {
+      const from = r * grid.width + window.x;
+      coarseValues.set(band.coarse.subarray(from, from + window.width), r * window.width);
+      for (let b = 0; b < 3; b++) {
+        const source = b * grid.width * window.height + from;
+        for (let c = 0; c < window.width; c++) {
+          guideValues[b * size + r * window.width + c] = band.guide[source + c];
+        }
+      }
+    }
+    return tileInput(coarseValues, fill, interleaveGuide(guideValues, size, band.guideNodata));
+  };
 }
 
 /** Mean of the valid values of one band: the fill of coarse nodata before it enters the model. */
@@ -347,13 +453,14 @@ function validMean(raster: Raster, band: number): number {
   return count > 0 ? sum / count : 0;
 }
 
+/** Checks that the coarse DEM overlaps the guide; returns its range over the guide (metres, sampled). */
 async function checkOverlap(
   coarse: RasterSource,
   band: number,
   grid: TargetGrid,
   coarsePath: string,
   guidePath: string,
-): Promise<void> {
+): Promise<{ minimum: number; maximum: number }> {
   const pixelSize = Math.abs(coarse.transform[1]);
   const sameCrs = coarse.crs.proj4 === grid.crs.proj4;
   const resolution = sameCrs
@@ -361,9 +468,16 @@ async function checkOverlap(
     : Math.abs(grid.transform[1]) * Math.max(1, Math.floor(Math.min(grid.width, grid.height) / 64));
   const coarseGrid = targetGridAtResolution(grid, resolution);
   const values = await readOnGrid(coarse, [band], coarseGrid, 'nearest');
-  if (!values.some((value) => Number.isFinite(value))) {
+  let minimum = Number.POSITIVE_INFINITY;
+  let maximum = Number.NEGATIVE_INFINITY;
+  for (const value of values) {
+    if (value < minimum) minimum = value;
+    if (value > maximum) maximum = value;
+  }
+  if (!(minimum <= maximum)) {
     throw new RangeError(
       `predictScene: the coarse DEM ${coarsePath} does not overlap the guide ${guidePath} (no valid coarse pixel on the guide's grid)`,
     );
   }
+  return { minimum, maximum };
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { activateBackend, describeActivation } from '@siran/backend';
 import { stepProgressCallback } from '../internal/progress.js';
 import { disposeSiranModel } from '../model.js';
+import { describeOutputCheck } from '../output-checks.js';
 import { predictScene } from '../predict.js';
 import { type Command, parseGuideBands, positiveInteger, requiredString, UsageError } from './args.js';
 import { loadModelOption } from './model-location.js';
@@ -43,13 +44,22 @@ export const predictCommand: Command = {
     },
     'guide-crs': { type: 'string', valueName: 'CRS', description: 'CRS of a guide without one' },
     out: { type: 'string', valueName: 'FILE', description: 'output GeoTIFF' },
-    tile: { type: 'string', valueName: 'PIXELS', default: '128', description: 'tile size' },
+    tile: {
+      type: 'string',
+      valueName: 'PIXELS',
+      description: 'tile size (default: 256 for a convolutional model, 128 for one with attention)',
+    },
     overlap: { type: 'string', valueName: 'PIXELS', default: '32', description: 'overlap between tiles' },
     batch: {
       type: 'string',
       valueName: 'TILES',
       default: '8',
       description: 'tiles per model call (more use the cores better and hold more memory)',
+    },
+    strict: {
+      type: 'boolean',
+      description:
+        'refuse to write a prediction that fails the output check (non-finite values, or heights outside the coarse DEM range over the scene widened by max(100 m, half that range)); without it such a prediction is written and flagged',
     },
     fallback: {
       type: 'string',
@@ -141,6 +151,7 @@ export const predictCommand: Command = {
       ...(coarseUnit === undefined ? {} : { coarseVerticalUnit: coarseUnit }),
       fallback,
       regionSize,
+      strict: values.strict === true,
       onProgress: (done, total, stage) => progress(stage, done, total),
       adapt:
         values.adapt === true
@@ -171,6 +182,12 @@ export const predictCommand: Command = {
         );
       }
     }
+    const outputLine = describeOutputCheck(result.outputCheck);
+    process.stderr.write(
+      result.outputCheck.ok
+        ? `${outputLine}\n`
+        : `warning: ${outputLine}; flagged in the metadata (SIRAN_OUTPUT_CHECK), --strict refuses such output\n`,
+    );
     process.stdout.write(
       `wrote ${out}: ${result.grid.width} x ${result.grid.height} px, ${result.validPixels} valid, nodata ${result.nodata}, ${result.tiles} tiles, fallback ${result.fallback}, model share ${(100 * result.modelShare).toFixed(0)} %\n`,
     );
