@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,6 +158,34 @@ describe('siran CLI, end to end (tiny configuration)', () => {
     const metrics = JSON.parse(await readFile(path.join(work, 'report', 'metrics.json'), 'utf8'));
     for (const method of ['model', 'bicubic']) expect(Number.isFinite(metrics[method].rmse)).toBe(true);
     expect(await readFile(path.join(work, 'report', 'report.md'), 'utf8')).toMatch(/\| Bicubic \| [\d.]+ \|/);
+    // The output check's line.
+    expect(predicted.stderr).toMatch(/output check: all \d+ pixels finite and within [\d.-]+ \.\. [\d.-]+ m/);
+    expect(info.metadata.SIRAN_OUTPUT_CHECK).toBe('ok');
+
+    // A report replaces an earlier report as a whole, and refuses a directory that holds anything else.
+    const again = siran(
+      'evaluate',
+      '--model',
+      'run',
+      '--data',
+      'dataset',
+      '--split',
+      'validation',
+      '--out',
+      'report',
+      '--figures',
+      '1',
+    );
+    expect(again.code, again.stderr).toBe(0);
+    const replaced = JSON.parse(await readFile(path.join(work, 'report', 'metrics.json'), 'utf8'));
+    expect(replaced.patches).not.toBe(metrics.patches);
+    expect((await readdir(work)).filter((name) => name.startsWith('report.'))).toEqual([]);
+    const refused = siran('evaluate', '--model', 'run', '--data', 'dataset', '--out', '.');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /\. exists and holds other files than a report \(.*\); the report replaces/,
+    );
+    expect(existsSync(path.join(work, 'guide.tif'))).toBe(true);
   });
 
   it('answers bad input with a message naming it, a non-zero exit code and no output file', async () => {

@@ -1,10 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetManifest } from '@siran/dataset-builder';
 import { comparisonFigureSvg, lineProfile, lineProfileChartPng, svgToPng } from '@siran/metrics';
 import ndarray from 'ndarray';
 import type { SiranConfig } from './config.js';
-import { writeFileAtomically } from './internal/atomic-files.js';
+import { writeDirectoryAtomically } from './internal/atomic-files.js';
 import type { ExamplePatch, PatchMetrics, SplitEvaluation } from './validation.js';
 
 /** What {@link writeEvaluationReport} wrote. */
@@ -45,46 +45,64 @@ export function modelLabel(config: Pick<SiranConfig, 'ablations'>): string {
   return config.ablations.length === 0 ? 'SiRAN' : `SiRAN (${config.ablations.join(', ')})`;
 }
 
+/** Names of the files a report directory holds: anything else there is not ours to replace. */
+const REPORT_FILE = /^(metrics\.json|report\.md|report\.html|patch-\d+-(comparison|profile)\.png)$/;
+
 /**
  * Writes an evaluation report: JSON, a Markdown and an HTML page with the papers' table layout, side-by-side
  * panels (coarse | guide | prediction | reference | error, relief-shaded) and line profiles of example patches.
  *
- * @param directory - Report directory (created).
+ * The report is written into a temporary sibling directory and renamed into place as a whole, so the directory
+ * holds a complete report, the earlier one or the new one, even if the process is killed while writing.
+ *
+ * @param directory - Report directory: created, or replaced when it holds only an earlier report.
  * @param evaluation - From `evaluateSplit` (with `examples` for figures).
  * @param context - Names and units printed in the report.
  * @returns The files written.
+ * @throws Error, before writing anything, if `directory` exists and holds files other than a report's.
  */
 export async function writeEvaluationReport(
   directory: string,
   evaluation: SplitEvaluation,
   context: ReportContext,
 ): Promise<EvaluationReportFiles> {
-  await mkdir(directory, { recursive: true });
-  const json = path.join(directory, 'metrics.json');
-  await writeFileAtomically(
-    json,
-    `${JSON.stringify({ ...context, ...withoutExamples(evaluation) }, null, 2)}\n`,
-  );
-  const figures: string[] = [];
-  const sections: { title: string; images: string[] }[] = [];
-  for (const example of evaluation.examples) {
-    const comparison = path.join(directory, `patch-${example.index}-comparison.png`);
-    const profile = path.join(directory, `patch-${example.index}-profile.png`);
-    const metrics = evaluation.perPatch[example.index];
-    const cellSize = context.sceneCellSizes?.[metrics.scene] ?? context.cellSize ?? 1;
-    await writeFileAtomically(comparison, await svgToPng(comparisonSvg(example, cellSize)));
-    await writeFileAtomically(profile, await profilePng(example, cellSize));
-    figures.push(comparison, profile);
-    sections.push({
-      title: `Patch ${example.index} (${metrics.scene}): model RMSE ${metrics.model.rmse.toFixed(2)} m, bicubic ${metrics.bicubic.rmse.toFixed(2)} m`,
-      images: [path.basename(comparison), path.basename(profile)],
-    });
+  const existing = await readdir(directory).catch(() => [] as string[]);
+  const foreign = existing.filter((name) => !REPORT_FILE.test(name));
+  if (foreign.length > 0) {
+    throw new Error(
+      `writeEvaluationReport: ${directory} exists and holds other files than a report (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); the report replaces its directory as a whole, so give a new or a report directory`,
+    );
   }
-  const markdown = path.join(directory, 'report.md');
-  const html = path.join(directory, 'report.html');
-  await writeFileAtomically(markdown, markdownReport(evaluation, context, sections));
-  await writeFileAtomically(html, htmlReport(evaluation, context, sections));
-  return { json, markdown, html, figures };
+  const names = { json: 'metrics.json', markdown: 'report.md', html: 'report.html' };
+  const figures: string[] = [];
+  await writeDirectoryAtomically(directory, async (temporary) => {
+    await writeFile(
+      path.join(temporary, names.json),
+      `${JSON.stringify({ ...context, ...withoutExamples(evaluation) }, null, 2)}\n`,
+    );
+    const sections: { title: string; images: string[] }[] = [];
+    for (const example of evaluation.examples) {
+      const comparison = `patch-${example.index}-comparison.png`;
+      const profile = `patch-${example.index}-profile.png`;
+      const metrics = evaluation.perPatch[example.index];
+      const cellSize = context.sceneCellSizes?.[metrics.scene] ?? context.cellSize ?? 1;
+      await writeFile(path.join(temporary, comparison), await svgToPng(comparisonSvg(example, cellSize)));
+      await writeFile(path.join(temporary, profile), await profilePng(example, cellSize));
+      figures.push(path.join(directory, comparison), path.join(directory, profile));
+      sections.push({
+        title: `Patch ${example.index} (${metrics.scene}): model RMSE ${metrics.model.rmse.toFixed(2)} m, bicubic ${metrics.bicubic.rmse.toFixed(2)} m`,
+        images: [comparison, profile],
+      });
+    }
+    await writeFile(path.join(temporary, names.markdown), markdownReport(evaluation, context, sections));
+    await writeFile(path.join(temporary, names.html), htmlReport(evaluation, context, sections));
+  });
+  return {
+    json: path.join(directory, names.json),
+    markdown: path.join(directory, names.markdown),
+    html: path.join(directory, names.html),
+    figures,
+  };
 }
 
 /** Everything of an evaluation except the example pixels. */
