@@ -15,6 +15,16 @@ export const DEFAULT_OUTPUT_CHECK_OPTIONS: Required<OutputCheckOptions> = {
   rangeMargin: 0.5,
 };
 
+/** The running counts of an {@link OutputCheck}, which can be stored and merged into another check. */
+export interface OutputCheckCounts {
+  readonly pixels: number;
+  readonly nonFinite: number;
+  readonly implausible: number;
+  /** Lowest and highest finite output value so far (+Infinity and -Infinity before any). */
+  readonly minimum: number;
+  readonly maximum: number;
+}
+
 /** What the output check found; see {@link OutputCheck.result}. */
 export interface OutputCheckResult {
   /** `true` when no pixel is non-finite or outside the plausible range. */
@@ -65,7 +75,11 @@ export class OutputCheck {
    * @param options - Margins; see {@link OutputCheckOptions}.
    * @throws RangeError for a negative or non-finite margin, or an input range that is not finite and ordered.
    */
-  constructor(inputMinimum: number, inputMaximum: number, options: OutputCheckOptions = {}) {
+  constructor(
+    private readonly inputMinimum: number,
+    private readonly inputMaximum: number,
+    private readonly options: OutputCheckOptions = {},
+  ) {
     const settings = { ...DEFAULT_OUTPUT_CHECK_OPTIONS, ...options };
     for (const [name, value] of Object.entries(settings)) {
       if (!(Number.isFinite(value) && value >= 0)) {
@@ -96,6 +110,30 @@ export class OutputCheck {
     if (output < this.minimum) this.minimum = output;
     if (output > this.maximum) this.maximum = output;
     if (output < this.plausibleMinimum || output > this.plausibleMaximum) this.implausible += 1;
+  }
+
+  /** A new, empty check against the same range and margins (for counting a part of the output on its own). */
+  fresh(): OutputCheck {
+    return new OutputCheck(this.inputMinimum, this.inputMaximum, this.options);
+  }
+
+  /** The running counts (for storing a part of the output with its counts). */
+  counts(): OutputCheckCounts {
+    const { pixels, nonFinite, implausible, minimum, maximum } = this;
+    return { pixels, nonFinite, implausible, minimum, maximum };
+  }
+
+  /**
+   * Adds the counts of another part of the same output, checked against the same range.
+   *
+   * @param counts - From {@link OutputCheck.counts}.
+   */
+  merge(counts: OutputCheckCounts): void {
+    this.pixels += counts.pixels;
+    this.nonFinite += counts.nonFinite;
+    this.implausible += counts.implausible;
+    this.minimum = Math.min(this.minimum, counts.minimum);
+    this.maximum = Math.max(this.maximum, counts.maximum);
   }
 
   /** The counts so far; see {@link OutputCheckResult}. */

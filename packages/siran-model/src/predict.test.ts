@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { activateBackend } from '@siran/backend';
@@ -231,5 +231,62 @@ describe('predictScene output check', () => {
       expect(info.metadata['SIRAN_OUTPUT_CHECK']).toBe('flagged');
       disposeSiranModel(broken);
     }
+  });
+});
+
+describe('predictScene resume', () => {
+  it('reuses the rows of tiles an interrupted run finished, and gives the same output as an uninterrupted run', async () => {
+    const { coarsePath, guidePath } = await writeInputs();
+    const options = { tile: 24, overlap: 8, batch: 2, fallback: 'none' } as const;
+    const reference = path.join(work, 'resume-reference.tif');
+    const first = await predictScene(model, coarsePath, guidePath, reference, options);
+    expect(first.reusedRows).toBe(0);
+    expect(existsSync(`${reference}.partial`)).toBe(false);
+    const out = path.join(work, 'resumed.tif');
+    // Interrupted after 9 of the 16 tiles (rows of 4): two rows of tiles are finished.
+    const interrupt = (done: number, _total: number, stage: string) => {
+      if (stage === 'predict' && done === 9) throw new Error('interrupted');
+    };
+    await expect(
+      predictScene(model, coarsePath, guidePath, out, { ...options, onProgress: interrupt }),
+    ).rejects.toThrow('interrupted');
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(true);
+    const resumed = await predictScene(model, coarsePath, guidePath, out, options);
+    expect(resumed.reusedRows).toBe(2);
+    expect(resumed.tiles).toBe(first.tiles - 8);
+    expect(resumed.validPixels).toBe(first.validPixels);
+    expect(resumed.outputCheck).toEqual(first.outputCheck);
+    expect(resumed.metadata).toEqual(first.metadata);
+    const [a, b] = await Promise.all([readRaster(reference), readRaster(out)]);
+    expect(Buffer.from(b.data.data.buffer).equals(Buffer.from(a.data.data.buffer))).toBe(true);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+  });
+
+  it('predicts again what another prediction, or a damaged row, left', async () => {
+    const { coarsePath, guidePath } = await writeInputs();
+    const options = { tile: 24, overlap: 8, batch: 2, fallback: 'none' } as const;
+    const out = path.join(work, 'changed.tif');
+    const interrupt = (done: number, _total: number, stage: string) => {
+      if (stage === 'predict' && done === 9) throw new Error('interrupted');
+    };
+    await expect(
+      predictScene(model, coarsePath, guidePath, out, { ...options, onProgress: interrupt }),
+    ).rejects.toThrow('interrupted');
+    // Other options: nothing is reused.
+    const other = await predictScene(model, coarsePath, guidePath, out, { ...options, overlap: 6 });
+    expect(other.reusedRows).toBe(0);
+    await expect(
+      predictScene(model, coarsePath, guidePath, out, { ...options, onProgress: interrupt }),
+    ).rejects.toThrow('interrupted');
+    // A damaged row is predicted again; the other is reused.
+    await writeFile(path.join(`${out}.partial`, 'row-1.f32'), Buffer.alloc(16));
+    const repaired = await predictScene(model, coarsePath, guidePath, out, options);
+    expect(repaired.reusedRows).toBe(1);
+    const reference = path.join(work, 'changed-reference.tif');
+    await predictScene(model, coarsePath, guidePath, reference, { ...options, resume: false });
+    expect(existsSync(`${reference}.partial`)).toBe(false);
+    const [a, b] = await Promise.all([readRaster(reference), readRaster(out)]);
+    expect(Buffer.from(b.data.data.buffer).equals(Buffer.from(a.data.data.buffer))).toBe(true);
   });
 });

@@ -19,7 +19,15 @@ import {
 import ndarray from 'ndarray';
 import { type AdaptOptions, type AdaptResult, adaptOnSources } from './adapt.js';
 import { checkGuideStatistics, coarseMetresPerUnit, coarseToMetres, sampleGuide } from './input-checks.js';
-import { checkTiling, interleaveGuide, predictInTiles, type TileInput, tileInput } from './internal/tiles.js';
+import { PartialOutput, predictionFingerprint, removeStaleTemporaries } from './internal/partial-output.js';
+import {
+  checkTiling,
+  interleaveGuide,
+  predictInTiles,
+  type TileInput,
+  tileInput,
+  tileRows,
+} from './internal/tiles.js';
 import { isAblated } from './config.js';
 import {
   describeOutputCheck,
@@ -95,6 +103,12 @@ export interface PredictSceneOptions {
   readonly outputCheck?: OutputCheckOptions;
   /** Refuse to write an output that fails the output check (an error, and no file) instead of flagging it. */
   readonly strict?: boolean;
+  /**
+   * Keep finished rows of tiles next to the output (`<out>.partial/`) while predicting, and reuse them when the same
+   * prediction (same model and weights, backend, input files and options) was interrupted: a killed run started
+   * again predicts only what it had not finished. The directory is removed once the output is written.
+   */
+  readonly resume?: boolean;
   /** Called after each tile (the self-check's tiles first, under the stage `'self-check'`). */
   readonly onProgress?: (done: number, total: number, stage: 'self-check' | 'predict') => void;
 }
@@ -115,14 +129,17 @@ export const DEFAULT_PREDICT_SCENE_OPTIONS: Required<
   regionSize: DEFAULT_SELF_CHECK_OPTIONS.regionSize,
   adapt: false,
   strict: false,
+  resume: true,
 };
 
 /** What {@link predictScene} wrote. */
 export interface PredictSceneResult {
   /** The output grid (the guide's). */
   readonly grid: TargetGrid;
-  /** Tiles run through the model. */
+  /** Tiles run through the model (not counting those of reused rows). */
   readonly tiles: number;
+  /** Rows of tiles reused from an interrupted run of the same prediction (see `resume`). */
+  readonly reusedRows: number;
   /** Output pixels with a value (the rest are nodata). */
   readonly validPixels: number;
   /** The output nodata value. */
@@ -249,33 +266,72 @@ export async function predictScene(
     selfCheck !== null && fallback === 'bicubic' ? modelShareSampler(selfCheck.shares, grid) : null;
   const fill = validMean(coarseRaster, settings.coarseBand);
   const output = new Float32Array(grid.width * grid.height).fill(settings.nodata);
+  await removeStaleTemporaries(outPath);
+  const partial = settings.resume
+    ? await PartialOutput.open(
+        outPath,
+        await predictionFingerprint(model, [coarsePath, guidePath], {
+          ...settings,
+          onProgress: undefined,
+          adapt: undefined,
+          selfCheck: selfCheck === null ? null : selfCheck.shares,
+        }),
+        grid,
+      )
+    : null;
   let validPixels = 0;
   let shareSum = 0;
+  let rowStats = { validPixels: 0, shareSum: 0, check: outputCheck.fresh() };
+  const restored = new Set<number>();
+  for (const [index] of tileRows(grid.height, settings).entries()) {
+    const stats = partial?.has(index) ? await partial.restore(index, output) : null;
+    if (stats === null) continue;
+    restored.add(index);
+    validPixels += stats.validPixels;
+    shareSum += stats.shareSum;
+    outputCheck.merge(stats.check);
+  }
   const tiles = await predictInTiles(
     model,
     grid,
     settings,
     rowBandReader(coarse, fill, guideSource, grid, settings),
     ({ x, y, width }, prediction, input, owned) => {
+      const check = rowStats.check;
       for (let row = owned.rowFrom; row < owned.rowTo; row++) {
         for (let column = owned.columnFrom; column < owned.columnTo; column++) {
           const i = (row - y) * width + (column - x);
           if (input.valid[i] === 0) continue;
           const value = prediction[i];
           if (!Number.isFinite(value)) {
-            outputCheck.add(value); // stays nodata, and is counted
+            check.add(value); // stays nodata, and is counted
             continue;
           }
           const w = share === null ? 1 : share(column, row);
           const blended = input.coarse[i] + w * (value - input.coarse[i]);
           output[row * grid.width + column] = blended;
-          outputCheck.add(blended);
-          validPixels += 1;
-          shareSum += w;
+          check.add(blended);
+          rowStats.validPixels += 1;
+          rowStats.shareSum += w;
         }
       }
     },
     (done, total) => settings.onProgress?.(done, total, 'predict'),
+    {
+      skipRow: (index) => restored.has(index),
+      onRowDone: async (index, rowFrom, rowTo) => {
+        const stats = {
+          validPixels: rowStats.validPixels,
+          shareSum: rowStats.shareSum,
+          check: rowStats.check.counts(),
+        };
+        await partial?.save(index, output, rowFrom, rowTo, stats);
+        validPixels += stats.validPixels;
+        shareSum += stats.shareSum;
+        outputCheck.merge(stats.check);
+        rowStats = { validPixels: 0, shareSum: 0, check: outputCheck.fresh() };
+      },
+    },
   );
   const modelShare = validPixels > 0 ? shareSum / validPixels : 1;
   const checked = outputCheck.result();
@@ -295,9 +351,11 @@ export async function predictScene(
     nodata: settings.nodata,
   };
   await writeRaster(outPath, raster, { compression: 'deflate', tileSize: 256, metadata });
+  await partial?.remove();
   return {
     grid,
     tiles,
+    reusedRows: restored.size,
     validPixels,
     nodata: settings.nodata,
     selfCheck,

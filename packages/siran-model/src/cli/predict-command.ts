@@ -56,6 +56,11 @@ export const predictCommand: Command = {
       default: '8',
       description: 'tiles per model call (more use the cores better and hold more memory)',
     },
+    'no-resume': {
+      type: 'boolean',
+      description:
+        'do not keep finished rows of tiles in OUT.partial/ while predicting (by default a run killed midway and started again with the same model, inputs and options reuses them)',
+    },
     strict: {
       type: 'boolean',
       description:
@@ -152,6 +157,7 @@ export const predictCommand: Command = {
       fallback,
       regionSize,
       strict: values.strict === true,
+      resume: values['no-resume'] !== true,
       onProgress: (done, total, stage) => progress(stage, done, total),
       adapt:
         values.adapt === true
@@ -181,6 +187,11 @@ export const predictCommand: Command = {
           'warning: on this scene the model was worse than bicubic one scale down, and --fallback none keeps its output as is\n',
         );
       }
+    }
+    if (result.reusedRows > 0) {
+      process.stderr.write(
+        `reused ${result.reusedRows} rows of tiles finished by an interrupted run of the same prediction (${out}.partial/)\n`,
+      );
     }
     const outputLine = describeOutputCheck(result.outputCheck);
     process.stderr.write(

@@ -79,6 +79,33 @@ function ownedRange(
   return [from, to];
 }
 
+/** Rows of tiles that {@link predictInTiles} skips, and what it reports as each row of tiles completes. */
+export interface TileRowHooks {
+  /** Whether the row of tiles `rowIndex` is already done (its tiles are not run). */
+  readonly skipRow?: (rowIndex: number) => boolean;
+  /** Called once every tile of row `rowIndex` has been used; the row owns grid rows `[rowFrom, rowTo)`. */
+  readonly onRowDone?: (rowIndex: number, rowFrom: number, rowTo: number) => Promise<void>;
+}
+
+/**
+ * The rows of tiles of a grid: for each, its first grid row and the grid rows it owns `[rowFrom, rowTo)`.
+ *
+ * @param height - Grid rows.
+ * @param tiling - Tile size and overlap.
+ * @returns One entry per row of tiles, top to bottom.
+ */
+export function tileRows(
+  height: number,
+  tiling: Pick<TilingOptions, 'tile' | 'overlap'>,
+): { y: number; rowFrom: number; rowTo: number }[] {
+  const rows = tileStarts(height, tiling.tile, tiling.overlap);
+  const extent = Math.min(tiling.tile, height);
+  return rows.map((y, index) => {
+    const [rowFrom, rowTo] = ownedRange(rows, index, extent, height);
+    return { y, rowFrom, rowTo };
+  });
+}
+
 /**
  * Runs the model over a grid in overlapping tiles, `batch` tiles per call; each output pixel comes from the tile
  * whose centre is nearest.
@@ -89,8 +116,9 @@ function ownedRange(
  * @param read - Reads one tile's inputs.
  * @param use - Receives each tile's prediction (NaN where the coarse DEM has no data), its inputs and the pixels
  *   it owns, in tile order.
- * @param onProgress - Called after each tile.
- * @returns The number of tiles.
+ * @param onProgress - Called after each tile (skipped rows count as done from the start).
+ * @param hooks - Rows of tiles to skip, and a call as each row of tiles is complete.
+ * @returns The number of tiles run.
  */
 export async function predictInTiles(
   model: SiranModel,
@@ -99,27 +127,32 @@ export async function predictInTiles(
   read: (window: TileWindow) => Promise<TileInput>,
   use: (window: TileWindow, prediction: Float32Array, input: TileInput, owned: OwnedPixels) => void,
   onProgress?: (done: number, total: number) => void,
+  hooks: TileRowHooks = {},
 ): Promise<number> {
   const columns = tileStarts(size.width, tiling.tile, tiling.overlap);
-  const rows = tileStarts(size.height, tiling.tile, tiling.overlap);
+  const rows = tileRows(size.height, tiling);
   const extent = { width: Math.min(tiling.tile, size.width), height: Math.min(tiling.tile, size.height) };
-  const windows = rows.flatMap((y, rowIndex) =>
+  const all = rows.flatMap(({ y }, rowIndex) =>
     columns.map((x, columnIndex) => ({ window: { x, y, ...extent }, rowIndex, columnIndex })),
   );
-  let done = 0;
+  const windows = all.filter(({ rowIndex }) => !hooks.skipRow?.(rowIndex));
+  let done = all.length - windows.length;
+  let run = 0;
   for (let first = 0; first < windows.length; first += tiling.batch) {
     const group = windows.slice(first, first + tiling.batch);
     const inputs = await Promise.all(group.map(({ window }) => read(window)));
     const predictions = await predictTiles(model, inputs, extent);
-    group.forEach(({ window, rowIndex, columnIndex }, index) => {
-      const [rowFrom, rowTo] = ownedRange(rows, rowIndex, extent.height, size.height);
+    for (const [index, { window, rowIndex, columnIndex }] of group.entries()) {
+      const { rowFrom, rowTo } = rows[rowIndex];
       const [columnFrom, columnTo] = ownedRange(columns, columnIndex, extent.width, size.width);
       use(window, predictions[index], inputs[index], { rowFrom, rowTo, columnFrom, columnTo });
       done += 1;
-      onProgress?.(done, windows.length);
-    });
+      run += 1;
+      onProgress?.(done, all.length);
+      if (columnIndex === columns.length - 1) await hooks.onRowDone?.(rowIndex, rowFrom, rowTo);
+    }
   }
-  return done;
+  return run;
 }
 
 /**
