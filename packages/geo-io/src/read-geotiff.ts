@@ -3,16 +3,23 @@ import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
 import ndarray from 'ndarray';
 import { windowGeoTransform } from './geo-transform.js';
 import { crsFromGeoKeys } from './geokeys.js';
-import { readBlocksInto } from './internal/block-reader.js';
+import { type BlockReadContext, readBlocksInto, readRastersInto } from './internal/block-reader.js';
 import { parseGdalMetadata } from './internal/gdal-metadata.js';
+import { tiffFileSize } from './internal/sources.js';
+import {
+  checkLayout,
+  MAX_READ_BYTES,
+  readDirectory,
+  readNoData,
+  type TiffLayout,
+} from './internal/tiff-checks.js';
 import { createTypedArray, dataTypeFromTiff } from './raster-data-type.js';
 import type { ReadRasterOptions } from './read-raster-options.js';
 import { resolveCrs } from './resolve-crs.js';
 import type { GeoTransform, PixelWindow, Raster, RasterDataType, RasterInfo } from './types.js';
 import { parseWorldFile, worldFileCandidates } from './world-file.js';
 
-/** Largest number of bytes one read may allocate (2 GiB): beyond that a window is required. */
-export const MAX_READ_BYTES = 2 ** 31;
+export { MAX_READ_BYTES };
 
 const TAG_MODEL_PIXEL_SCALE = 33550;
 const TAG_MODEL_TIEPOINT = 33922;
@@ -110,6 +117,20 @@ function bandDataType(image: GeoTIFFImage, bands: readonly number[], name: strin
 }
 
 /**
+ * The first image of an opened GeoTIFF, after checking that its directory and tag values lie inside the
+ * file (before geotiff.js parses them) and that its block layout is sane.
+ */
+async function openImage(
+  tiff: GeoTIFF,
+  name: string,
+): Promise<{ image: GeoTIFFImage; layout: TiffLayout; fileSize: number | null }> {
+  const fileSize = tiffFileSize(tiff);
+  const directory = await readDirectory(tiff, name, fileSize);
+  const image = await tiff.getImage(0);
+  return { image, layout: checkLayout(image, directory, name), fileSize };
+}
+
+/**
  * Reads the first image of an opened GeoTIFF into a {@link Raster}.
  *
  * @param tiff - The opened geotiff.js file.
@@ -117,7 +138,11 @@ function bandDataType(image: GeoTIFFImage, bands: readonly number[], name: strin
  * @param path - The local path (to look for a `.tfw`), or `null`.
  * @param options - Window, bands and CRS override.
  * @returns The raster.
- * @throws RangeError for a window or bands outside the file; TypeError for unsupported samples or a missing CRS.
+ * @throws RangeError for a window or bands outside the file, or sizes beyond {@link MAX_READ_BYTES};
+ *   TypeError for unsupported samples, a missing CRS or a GDAL_NODATA tag that is not a number; Error
+ *   (`readRaster: "<file>" is truncated or corrupt: ...`) when a block the window needs lies past the end
+ *   of the file, fails to decode or decodes to fewer bytes than its pixels need, or the directory or block
+ *   layout is inconsistent.
  */
 export async function readGeoTiff(
   tiff: GeoTIFF,
@@ -125,10 +150,8 @@ export async function readGeoTiff(
   path: string | null,
   options: ReadRasterOptions,
 ): Promise<Raster> {
-  const image = await tiff.getImage(0);
-  const width = image.getWidth();
-  const height = image.getHeight();
-  const bandCount = image.getSamplesPerPixel();
+  const { image, layout, fileSize } = await openImage(tiff, name);
+  const { width, height, samplesPerPixel: bandCount } = layout;
   const window = options.window ?? { x: 0, y: 0, width, height };
   checkWindow(window, width, height, name);
   const bands = options.bands ?? Array.from({ length: bandCount }, (_, band) => band);
@@ -141,29 +164,21 @@ export async function readGeoTiff(
       `readRaster: reading "${name}" whole needs ${bytes} bytes; pass options.window to read a part`,
     );
   }
+  const nodata = await readNoData(image, name);
   const keys = image.getGeoKeys() ?? {};
   const crs = options.crs ? resolveCrs(options.crs) : crsFromGeoKeys(keys);
   if (!crs) throw new TypeError(`readRaster: "${name}" has no CRS in its GeoKeys; pass options.crs`);
   const transform = await readGeoTransform(image, name, path);
   const values = createTypedArray(dataType, pixels * bands.length);
-  if (!(await readBlocksInto(image, window, bands, values))) {
-    const rasters = await image.readRasters({
-      window: [window.x, window.y, window.x + window.width, window.y + window.height],
-      samples: [...bands],
-      interleave: false,
-    });
-    for (let band = 0; band < bands.length; band++) {
-      const source = rasters[band];
-      if (!source || source.length < pixels)
-        throw new TypeError(`readRaster: "${name}" band ${bands[band]} decoded short`);
-      values.set(source.length === pixels ? source : source.subarray(0, pixels), band * pixels);
-    }
+  const context: BlockReadContext = { name, fileSize, nodata };
+  if (!(await readBlocksInto(image, layout, window, bands, values, context))) {
+    await readRastersInto(image, layout, window, bands, values, context);
   }
   return {
     data: ndarray(values, [bands.length, window.height, window.width]),
     transform: windowGeoTransform(transform, window.x, window.y),
     crs,
-    nodata: image.getGDALNoData(),
+    nodata,
   };
 }
 
@@ -175,7 +190,10 @@ export async function readGeoTiff(
  * @param path - The local path (to look for a `.tfw`), or `null`.
  * @param options - CRS override.
  * @returns Size, bands, element type, transform, CRS, nodata and dataset metadata.
- * @throws TypeError for unsupported samples or a missing CRS.
+ * @throws TypeError for unsupported samples, a missing CRS or a GDAL_NODATA tag that is not a number;
+ *   Error (`is truncated or corrupt`) when the directory or a tag value lies past the end of the file or
+ *   the block layout is inconsistent; RangeError for blocks larger than {@link MAX_READ_BYTES}. Blocks are
+ *   not looked at: a file cut short inside its pixels is described, and refused when read.
  */
 export async function readGeoTiffInfo(
   tiff: GeoTIFF,
@@ -183,8 +201,8 @@ export async function readGeoTiffInfo(
   path: string | null,
   options: Pick<ReadRasterOptions, 'crs'>,
 ): Promise<RasterInfo> {
-  const image = await tiff.getImage(0);
-  const bandCount = image.getSamplesPerPixel();
+  const { image, layout } = await openImage(tiff, name);
+  const bandCount = layout.samplesPerPixel;
   const dataType = bandDataType(
     image,
     Array.from({ length: bandCount }, (_, band) => band),
@@ -194,13 +212,13 @@ export async function readGeoTiffInfo(
   const crs = options.crs ? resolveCrs(options.crs) : crsFromGeoKeys(keys);
   if (!crs) throw new TypeError(`readRaster: "${name}" has no CRS in its GeoKeys; pass options.crs`);
   return {
-    width: image.getWidth(),
-    height: image.getHeight(),
+    width: layout.width,
+    height: layout.height,
     bandCount,
     dataType,
     transform: await readGeoTransform(image, name, path),
     crs,
-    nodata: image.getGDALNoData(),
+    nodata: await readNoData(image, name),
     metadata: parseGdalMetadata(
       image.fileDirectory.hasTag('GDAL_METADATA')
         ? String(await image.fileDirectory.loadValue('GDAL_METADATA'))
