@@ -18,6 +18,7 @@ import {
 } from '@siran/geo-io';
 import ndarray from 'ndarray';
 import { type AdaptOptions, type AdaptResult, adaptOnSources } from './adapt.js';
+import { isAblated } from './config.js';
 import { checkGuideStatistics, coarseMetresPerUnit, coarseToMetres, sampleGuide } from './input-checks.js';
 import { PartialOutput, predictionFingerprint, removeStaleTemporaries } from './internal/partial-output.js';
 import {
@@ -28,14 +29,13 @@ import {
   tileInput,
   tileRows,
 } from './internal/tiles.js';
-import { isAblated } from './config.js';
+import type { SiranModel } from './model.js';
 import {
   describeOutputCheck,
   OutputCheck,
   type OutputCheckOptions,
   type OutputCheckResult,
 } from './output-checks.js';
-import type { SiranModel } from './model.js';
 import {
   DEFAULT_SELF_CHECK_OPTIONS,
   modelShareSampler,
