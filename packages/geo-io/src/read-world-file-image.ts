@@ -45,6 +45,33 @@ function decodeJpeg(bytes: Uint8Array): DecodedImage {
 }
 
 /**
+ * Decodes a PNG or JPEG whole; a file that does not decode (cut short, damaged) is an error naming it, and so is
+ * one that decodes to fewer samples than its header declares.
+ */
+function decodeImage(bytes: Uint8Array, isPng: boolean, name: string): DecodedImage {
+  const format = isPng ? 'PNG' : 'JPEG';
+  let image: DecodedImage;
+  try {
+    image = isPng ? decodePng(bytes) : decodeJpeg(bytes);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message || error.name : String(error);
+    throw new Error(
+      `readRaster: "${name}" is truncated or corrupt: the ${format} image did not decode (${reason})`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const expected = image.width * image.height * image.channels;
+  if (!Number.isInteger(image.channels) || image.channels < 1 || image.pixels.length !== expected) {
+    throw new Error(
+      `readRaster: "${name}" is truncated or corrupt: the ${format} image decoded to ${image.pixels.length} samples; expected ${image.width} x ${image.height} pixels of whole channels`,
+    );
+  }
+  return image;
+}
+
+/**
  * Reads a PNG or JPEG image with a world file into a {@link Raster}.
  *
  * @param bytes - The encoded image.
@@ -52,7 +79,8 @@ function decodeJpeg(bytes: Uint8Array): DecodedImage {
  * @param path - The image's path (its world file is looked for next to it), or `null`.
  * @param options - Window, bands and the (required) CRS.
  * @returns The raster, `uint8` (or `uint16` for 16-bit PNG), one band per channel.
- * @throws TypeError when the CRS or the world file is missing; RangeError for a bad window or bands.
+ * @throws TypeError when the CRS or the world file is missing; RangeError for a bad window or bands; Error when the
+ *   image is cut short or damaged (it does not decode, or decodes to fewer samples than its header declares).
  * @remarks The whole image is decoded, then cropped to the window.
  */
 export function readWorldFileImage(
@@ -74,7 +102,7 @@ export function readWorldFileImage(
   }
   const transform = parseWorldFile(readFileSync(worldFile, 'utf8'), worldFile);
   const isPng = bytes[0] === 0x89;
-  const image = isPng ? decodePng(bytes) : decodeJpeg(bytes);
+  const image = decodeImage(bytes, isPng, name);
   const window: PixelWindow = options.window ?? { x: 0, y: 0, width: image.width, height: image.height };
   const { x, y, width, height } = window;
   if (
