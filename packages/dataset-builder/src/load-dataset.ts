@@ -4,7 +4,7 @@ import { applyDihedralTransform, type DihedralTransform } from './dihedral-trans
 import { createRandom, shuffleInPlace } from './internal/random.js';
 import { type DatasetManifest, readManifest } from './manifest.js';
 import { NpyRecordReader } from './npy-records.js';
-import type { SplitName } from './spatial-split.js';
+import { SPLIT_NAMES, type SplitName } from './spatial-split.js';
 
 /** Options for {@link loadDataset}. */
 export interface LoadDatasetOptions {
@@ -66,8 +66,13 @@ const LAYERS = ['coarse', 'guide', 'reference'] as const;
  * @param directory - A directory written by `buildDataset`.
  * @param options - Split, batch size, shuffle, augmentation; see {@link LoadDatasetOptions}.
  * @returns An async iterable; each `for await` over it is one epoch.
- * @throws TypeError if the manifest is missing or of another format.
- * @throws RangeError if `batchSize` is not a positive integer.
+ * @throws TypeError naming the file if the manifest is missing, malformed or of another format (see
+ *   `readManifest`); if a split file the manifest names is missing, is not a complete `.npy` file (truncated,
+ *   trailing bytes, another dtype: see `readNpy`), or its shape disagrees with the manifest's patch count, patch
+ *   size or channels (the message names the manifest and the field); or if `normalize` is asked for and the
+ *   manifest's statistics are not usable (e.g. an empty training split). Iterating throws a TypeError naming
+ *   the file if a `.npy` file was truncated after it was opened; no batch is made of missing bytes.
+ * @throws RangeError if `batchSize` is not a positive integer or `split` is not a split name.
  * @remarks
  * Patches are read with positioned reads from the `.npy` files, one batch at a time, and the next batch
  * is read while the current one is used: memory stays at about two batches whatever the dataset size.
@@ -90,7 +95,14 @@ export async function loadDataset(
   if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1) {
     throw new RangeError(`loadDataset: batchSize ${settings.batchSize} must be a positive integer`);
   }
+  if (!(SPLIT_NAMES as readonly string[]).includes(settings.split)) {
+    throw new RangeError(`loadDataset: split "${settings.split}"; expected one of ${SPLIT_NAMES.join(', ')}`);
+  }
   const manifest = await readManifest(directory);
+  if (settings.normalize) checkNormalization(directory, manifest);
+  // Check the split's files against the manifest now, not at the first batch.
+  const readers = await openSplitReaders(directory, manifest, settings.split);
+  await Promise.all(readers.map((reader) => reader.close()));
   const split = manifest.splits[settings.split];
   const count = split.count;
   const batchesPerEpoch = settings.dropRemainder
@@ -113,9 +125,7 @@ async function* iterateEpoch(
   epoch: number,
 ): AsyncGenerator<DatasetBatch> {
   const split = manifest.splits[settings.split];
-  const readers = await Promise.all(
-    LAYERS.map((layer) => NpyRecordReader.open(join(directory, split.files[layer]))),
-  );
+  const readers = await openSplitReaders(directory, manifest, settings.split);
   let pending: Promise<Record<(typeof LAYERS)[number], Float32Array>> | null = null;
   try {
     const order = Array.from({ length: split.count }, (_, i) => i);
@@ -130,10 +140,17 @@ async function* iterateEpoch(
       settings.augment ? (Math.floor(random() * 8) as DihedralTransform) : 0,
     );
     const size = manifest.patch.size;
-    pending = batches.length > 0 ? readBatch(readers, batches[0]!, transforms, size) : null;
+    // A read-ahead that fails while the consumer holds a batch is reported when that batch is awaited.
+    const readAhead = (b: number) => {
+      if (b >= batches.length) return null;
+      const promise = readBatch(readers, batches[b]!, transforms, size);
+      promise.catch(() => undefined);
+      return promise;
+    };
+    pending = readAhead(0);
     for (let b = 0; b < batches.length; b += 1) {
       const arrays = await pending!;
-      pending = b + 1 < batches.length ? readBatch(readers, batches[b + 1]!, transforms, size) : null;
+      pending = readAhead(b + 1);
       if (settings.normalize) normalizeArrays(arrays, manifest);
       const n = batches[b]!.length;
       yield {
@@ -148,6 +165,79 @@ async function* iterateEpoch(
   }
 }
 
+/** Channels of each layer's patches. */
+const CHANNELS = { coarse: 1, guide: 3, reference: 1 } as const;
+
+/**
+ * Opens the three `.npy` files of a split and checks them against the manifest: present, complete, and of shape
+ * `[count, size, size, channels]`. On failure every file opened is closed again.
+ */
+async function openSplitReaders(
+  directory: string,
+  manifest: DatasetManifest,
+  splitName: SplitName,
+): Promise<NpyRecordReader[]> {
+  const manifestFile = join(directory, 'manifest.json');
+  const split = manifest.splits[splitName];
+  const size = manifest.patch.size;
+  const opened = await Promise.allSettled(
+    LAYERS.map(async (layer) => {
+      const relative = split.files[layer];
+      const file = join(directory, relative);
+      const field = `splits.${splitName}.files.${layer}`;
+      const reader = await NpyRecordReader.open(file).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        throw new TypeError(
+          `loadDataset: ${manifestFile} field "${field}" names ${relative}, which does not exist in ${directory}; expected the split files written with the manifest`,
+          { cause: error },
+        );
+      });
+      const shape = reader.header.shape;
+      const expected = [split.count, size, size, CHANNELS[layer]];
+      if (shape.length === expected.length && shape.every((entry, k) => entry === expected[k])) return reader;
+      await reader.close();
+      const found = `shape [${shape.join(', ')}]`;
+      if (shape[0] !== split.count) {
+        throw new TypeError(
+          `loadDataset: ${file} holds ${shape[0]} patches (${found}), but ${manifestFile} field "splits.${splitName}.count" is ${split.count}; expected shape [${expected.join(', ')}]`,
+        );
+      }
+      throw new TypeError(
+        `loadDataset: ${file} has ${found}, but ${manifestFile} field "patch.size" is ${size} and the ${layer} layer has ${CHANNELS[layer]} channel(s); expected shape [${expected.join(', ')}]`,
+      );
+    }),
+  );
+  const failure = opened.find((result) => result.status === 'rejected');
+  if (failure) {
+    await Promise.all(
+      opened.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)),
+    );
+    throw failure.reason;
+  }
+  return opened.map((result) => (result as PromiseFulfilledResult<NpyRecordReader>).value);
+}
+
+/** Refuses normalisation with statistics that are absent (an empty training split) or degenerate. */
+function checkNormalization(directory: string, manifest: DatasetManifest): void {
+  const { elevation, guide } = manifest.normalization;
+  const entries = [
+    ['normalization.elevation', elevation],
+    ...guide.map((statistics, k) => [`normalization.guide[${k}]`, statistics] as const),
+  ] as const;
+  for (const [field, statistics] of entries) {
+    if (!Number.isFinite(statistics.mean)) {
+      throw new TypeError(
+        `loadDataset: cannot normalize: ${join(directory, 'manifest.json')} field "${field}.mean" is ${statistics.mean}; expected a finite number (is the training split empty?)`,
+      );
+    }
+    if (!(Number.isFinite(statistics.standardDeviation) && statistics.standardDeviation > 0)) {
+      throw new TypeError(
+        `loadDataset: cannot normalize: ${join(directory, 'manifest.json')} field "${field}.standardDeviation" is ${statistics.standardDeviation}; expected a positive number`,
+      );
+    }
+  }
+}
+
 /** Reads the patches of one batch into three contiguous arrays, applying each patch's symmetry. */
 async function readBatch(
   readers: NpyRecordReader[],
@@ -155,7 +245,7 @@ async function readBatch(
   transforms: readonly DihedralTransform[],
   size: number,
 ): Promise<Record<(typeof LAYERS)[number], Float32Array>> {
-  const channels = [1, 3, 1];
+  const channels = LAYERS.map((layer) => CHANNELS[layer]);
   const result = LAYERS.map((_, k) => new Float32Array(indices.length * readers[k]!.recordLength));
   await Promise.all(
     LAYERS.map(async (_, k) => {

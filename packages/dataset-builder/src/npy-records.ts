@@ -1,12 +1,15 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import {
+  checkNpyDataLength,
   encodeNpyHeader,
   fromLittleEndianBytes,
+  MAX_NPY_ALLOCATION_BYTES,
   type NpyHeader,
-  PREAMBLE_BYTES,
-  parseNpyHeader,
+  npyDataBytes,
   RESERVED_HEADER_BYTES,
+  readFully,
+  readNpyHeader,
   toLittleEndianBytes,
 } from './npy-header.js';
 
@@ -24,26 +27,38 @@ export class NpyRecordReader {
     private readonly handle: FileHandle,
     /** The parsed header. */
     readonly header: NpyHeader,
+    /** The file, for error messages. */
+    readonly path: string,
   ) {
     this.recordLength = header.shape.slice(1).reduce((product, size) => product * size, 1);
   }
 
   /**
-   * Opens a `.npy` file for record reads.
+   * Opens a `.npy` file for record reads, after checking that it is complete.
    *
    * @param path - The file.
    * @returns An open reader; call {@link NpyRecordReader.close} when done.
-   * @throws TypeError if the header is not a supported `.npy` header.
+   * @throws TypeError naming the file if the header is not a supported `.npy` header (see `parseNpyHeader`),
+   *   the shape has no axis, one record needs more than 2 GiB, or the data after the header is not exactly the
+   *   size the shape needs (truncated file or trailing bytes; the message gives both counts).
    */
   static async open(path: string): Promise<NpyRecordReader> {
     const handle = await open(path, 'r');
     try {
-      const probe = Buffer.alloc(PREAMBLE_BYTES);
-      await handle.read(probe, 0, PREAMBLE_BYTES, 0);
-      const length = PREAMBLE_BYTES + probe.readUInt16LE(8);
-      const headerBytes = Buffer.alloc(length);
-      await handle.read(headerBytes, 0, length, 0);
-      return new NpyRecordReader(handle, parseNpyHeader(headerBytes, path));
+      const { header, fileBytes } = await readNpyHeader(handle, path, 'NpyRecordReader.open');
+      if (header.shape.length === 0) {
+        throw new TypeError(
+          `NpyRecordReader.open: ${path} holds a 0-dimensional array (shape []); expected records along a first axis`,
+        );
+      }
+      checkNpyDataLength(header, fileBytes, path, 'NpyRecordReader.open');
+      const recordBytes = npyDataBytes(header.shape.slice(1));
+      if (recordBytes > BigInt(MAX_NPY_ALLOCATION_BYTES)) {
+        throw new TypeError(
+          `NpyRecordReader.open: ${path} has shape [${header.shape.join(', ')}], ${recordBytes} bytes per record, more than the ${MAX_NPY_ALLOCATION_BYTES} bytes a record read allocates; expected smaller records`,
+        );
+      }
+      return new NpyRecordReader(handle, header, path);
     } catch (error) {
       await handle.close();
       throw error;
@@ -62,15 +77,32 @@ export class NpyRecordReader {
    * @param target - Destination; `recordLength` values are written.
    * @param targetOffset - First element of `target` to write.
    * @returns A promise resolved once the values are in `target`.
-   * @throws RangeError if `index` is out of range.
+   * @throws RangeError if `index` is out of range or `target` has no room for a record at `targetOffset`.
+   * @throws TypeError naming the file if fewer bytes than a record could be read (the file was truncated after
+   *   it was opened); `target` is left unchanged.
    */
   async readRecord(index: number, target: Float32Array, targetOffset = 0): Promise<void> {
     if (!Number.isInteger(index) || index < 0 || index >= this.recordCount) {
       throw new RangeError(`NpyRecordReader.readRecord: index ${index} outside [0, ${this.recordCount})`);
     }
+    if (
+      !Number.isInteger(targetOffset) ||
+      targetOffset < 0 ||
+      targetOffset + this.recordLength > target.length
+    ) {
+      throw new RangeError(
+        `NpyRecordReader.readRecord: target of ${target.length} values has no room for ${this.recordLength} values at offset ${targetOffset}`,
+      );
+    }
     const byteLength = this.recordLength * 4;
     const bytes = Buffer.alloc(byteLength);
-    await this.handle.read(bytes, 0, byteLength, this.header.dataOffset + index * byteLength);
+    const position = this.header.dataOffset + index * byteLength;
+    const read = await readFully(this.handle, bytes, position);
+    if (read !== byteLength) {
+      throw new TypeError(
+        `NpyRecordReader.readRecord: ${this.path} is truncated: record ${index} of shape [${this.header.shape.join(', ')}] needs ${byteLength} bytes at byte ${position}, only ${read} could be read (the file was changed after it was opened)`,
+      );
+    }
     target.set(fromLittleEndianBytes(bytes), targetOffset);
   }
 

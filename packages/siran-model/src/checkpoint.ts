@@ -2,6 +2,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { fileInside, writeDirectoryAtomically, writeFileAtomically } from './internal/atomic-files.js';
+import { checkWeightSpecs, parseJsonFile, readWeightFile, StoredFields } from './serialization.js';
 
 /** Format version of checkpoint directories written by {@link saveCheckpoint}. */
 export const CHECKPOINT_FORMAT = 'siran-checkpoint/1';
@@ -84,53 +85,126 @@ export async function saveCheckpoint(root: string, content: CheckpointContent, k
 }
 
 /**
- * Reads the checkpoint `latest.json` points to, or a given checkpoint directory.
+ * Reads the checkpoint `latest.json` points to, or a given checkpoint directory, after checking that every file
+ * of it is complete and consistent: a partial checkpoint is never loaded.
  *
  * @param rootOrDirectory - A run's checkpoint root (holding `latest.json`) or one `step-*` directory.
- * @returns The content; tensors are new and owned by the caller. `null` when the root holds no checkpoint.
- * @throws Error if the checkpoint is malformed, of another format, or names files outside its directory.
+ * @returns The content; tensors are new and owned by the caller. `null` when the root holds neither
+ *   `latest.json` nor `checkpoint.json`.
+ * @throws Error naming the file if `latest.json` or `checkpoint.json` is not valid JSON, has a field that is
+ *   missing or of the wrong type, or names files outside its directory; if `latest.json` names a directory
+ *   without `checkpoint.json` or with another step; if the checkpoint is of another format; if a topology file
+ *   is not valid JSON; or if a weight or tensor file is missing, truncated or has trailing bytes (the message
+ *   gives the bytes its specs need and the bytes the file has).
  */
 export async function loadCheckpoint(rootOrDirectory: string): Promise<CheckpointContent | null> {
+  const caller = 'loadCheckpoint';
   let directory = rootOrDirectory;
-  const latestText = await readFile(path.join(rootOrDirectory, LATEST), 'utf8').catch(() => null);
+  const latestPath = path.join(rootOrDirectory, LATEST);
+  const latestText = await readTextIfPresent(latestPath, caller);
+  let latestStep: number | null = null;
   if (latestText !== null) {
-    const latest = JSON.parse(latestText) as { directory?: unknown };
+    const check = new StoredFields(caller, latestPath);
+    const latest = check.object(
+      parseJsonFile(latestText, latestPath, caller, 'the latest.json written by saveCheckpoint'),
+      '(root)',
+    );
+    latestStep = check.number(latest.step, 'step', 'a non-negative integer', isStep);
     directory = fileInside(
       rootOrDirectory,
-      String(latest.directory),
+      check.string(latest.directory, 'directory'),
       'loadCheckpoint: latest.json names directory',
     );
   }
-  const text = await readFile(path.join(directory, 'checkpoint.json'), 'utf8').catch(() => null);
-  if (text === null) return null;
-  const stored = JSON.parse(text) as StoredCheckpoint;
+  const file = path.join(directory, 'checkpoint.json');
+  const text = await readTextIfPresent(file, caller);
+  if (text === null) {
+    if (latestText === null) return null;
+    throw new Error(
+      `loadCheckpoint: ${latestPath} names ${directory}, which holds no checkpoint.json; the checkpoint is missing or incomplete, refusing to resume from it`,
+    );
+  }
+  const check = new StoredFields(caller, file);
+  const stored = check.object(
+    parseJsonFile(text, file, caller, 'the checkpoint.json written by saveCheckpoint'),
+    '(root)',
+  );
   if (stored.format !== CHECKPOINT_FORMAT) {
     throw new Error(
       `loadCheckpoint: ${directory} has format "${stored.format}", expected "${CHECKPOINT_FORMAT}"`,
     );
   }
-  const models: Record<string, tf.io.ModelArtifacts> = {};
-  for (const [model, entry] of Object.entries(stored.models)) {
-    const topology = await readFile(
-      fileInside(directory, entry.topology, `loadCheckpoint: model ${model} topology`),
-      'utf8',
+  const step = check.number(stored.step, 'step', 'a non-negative integer', isStep);
+  if (latestStep !== null && latestStep !== step) {
+    throw new Error(
+      `loadCheckpoint: ${latestPath} says step ${latestStep}, but ${file} holds step ${step}; expected the same step`,
     );
-    const weights = await readFile(
-      fileInside(directory, entry.weights, `loadCheckpoint: model ${model} weights`),
+  }
+  const metadata = check.object(stored.metadata, 'metadata');
+  const storedModels = Object.entries(check.object(stored.models, 'models')).map(([model, value]) => {
+    const entry = check.object(value, `models.${model}`);
+    return {
+      model,
+      topology: check.string(entry.topology, `models.${model}.topology`),
+      weights: check.string(entry.weights, `models.${model}.weights`),
+      specs: checkWeightSpecs(check, entry.specs, `models.${model}.specs`),
+    };
+  });
+  const storedTensors = Object.entries(check.object(stored.tensors, 'tensors')).map(([group, value]) => {
+    const entry = check.object(value, `tensors.${group}`);
+    return {
+      group,
+      weights: check.string(entry.weights, `tensors.${group}.weights`),
+      specs: checkWeightSpecs(check, entry.specs, `tensors.${group}.specs`),
+    };
+  });
+  const models: Record<string, tf.io.ModelArtifacts> = {};
+  for (const { model, topology, weights, specs } of storedModels) {
+    const topologyFile = fileInside(directory, topology, `loadCheckpoint: model ${model} topology`);
+    const topologyText = await readFile(topologyFile, 'utf8');
+    const weightBytes = await readWeightFile(
+      fileInside(directory, weights, `loadCheckpoint: model ${model} weights`),
+      specs,
+      caller,
+      `the model ${model} weight specs in ${file}`,
     );
     models[model] = {
-      modelTopology: JSON.parse(topology),
-      weightSpecs: entry.specs,
-      weightData: toArrayBuffer(weights),
+      modelTopology: parseJsonFile(topologyText, topologyFile, caller, 'a model topology') as object,
+      weightSpecs: specs,
+      weightData: toArrayBuffer(weightBytes),
     };
   }
-  const tensors: Record<string, NamedTensor[]> = {};
-  for (const [group, entry] of Object.entries(stored.tensors)) {
-    const bytes = await readFile(fileInside(directory, entry.weights, `loadCheckpoint: tensors ${group}`));
-    const decoded = tf.io.decodeWeights(toArrayBuffer(bytes), entry.specs);
-    tensors[group] = entry.specs.map((spec) => ({ name: spec.name, tensor: decoded[spec.name] }));
+  const groups: Array<{ group: string; bytes: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> = [];
+  for (const { group, weights, specs } of storedTensors) {
+    const bytes = await readWeightFile(
+      fileInside(directory, weights, `loadCheckpoint: tensors ${group}`),
+      specs,
+      caller,
+      `the tensor ${group} specs in ${file}`,
+    );
+    groups.push({ group, bytes, specs });
   }
-  return { step: stored.step, metadata: stored.metadata, models, tensors };
+  // Every file is checked before the first tensor is made.
+  const tensors: Record<string, NamedTensor[]> = {};
+  for (const { group, bytes, specs } of groups) {
+    const decoded = tf.io.decodeWeights(toArrayBuffer(bytes), specs);
+    tensors[group] = specs.map((spec) => ({ name: spec.name, tensor: decoded[spec.name]! }));
+  }
+  return { step, metadata, models, tensors };
+}
+
+/** A file's text, or `null` when it does not exist; other failures (permissions, a directory) are thrown. */
+async function readTextIfPresent(file: string, caller: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`${caller}: ${file} cannot be read (${(error as Error).message})`, { cause: error });
+  }
+}
+
+function isStep(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
 }
 
 async function pruneCheckpoints(root: string, keep: number): Promise<void> {

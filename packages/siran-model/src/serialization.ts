@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { resolveSiranConfig, type SiranConfig } from './config.js';
 import { fileInside, writeDirectoryAtomically, writeFileAtomically } from './internal/atomic-files.js';
-import { createSiranModel, type SiranModel } from './model.js';
+import { createSiranModel, disposeSiranModel, type SiranModel } from './model.js';
 import type { InputNormalization } from './normalization.js';
 
 /** Format tag of saved models; a directory of another format or version is refused. */
@@ -46,7 +46,8 @@ export async function saveModelArtifacts(
  *
  * @param model - A model built with the same configuration.
  * @param artifacts - Artifacts by network name.
- * @throws Error if a network is missing or its weight count or shapes differ.
+ * @throws Error if a network is missing, its weight count or shapes differ, or its weight data is not exactly the
+ *   bytes its specs describe.
  */
 export function restoreModelWeights(
   model: SiranModel,
@@ -98,45 +99,316 @@ export async function saveSiranModel(
 }
 
 /**
- * Loads a model saved by {@link saveSiranModel}.
+ * Loads a model saved by {@link saveSiranModel}, after checking that every file is complete and consistent.
  *
  * @param directory - The model directory.
  * @returns The model (networks rebuilt from the saved configuration, weights restored) and its metadata.
- * @throws Error naming the directory if `model.json` is missing, of another format or version, refers to a file
- *   outside the directory, or a weight file does not match its recorded SHA-256.
+ * @throws Error naming the file if `model.json` is missing, is not valid JSON, is of another format or version,
+ *   has a field that is missing or of the wrong type (the message names the field: `config`, `normalization`,
+ *   `networks.<network>.specs[i]`, ...), lists a weight of an unknown dtype, or a weight whose count or shape
+ *   differs from the network built from its configuration (the message names the weight); if a weight file is
+ *   missing, lies outside the directory, is truncated or has trailing bytes (checked before its SHA-256; the
+ *   message gives the bytes the specs need and the bytes the file has), or does not match its recorded SHA-256.
  */
 export async function loadSiranModel(
   directory: string,
 ): Promise<{ model: SiranModel; metadata: Record<string, unknown> }> {
-  const text = await readFile(path.join(directory, 'model.json'), 'utf8').catch(() => {
+  const caller = 'loadSiranModel';
+  const file = path.join(directory, 'model.json');
+  const text = await readFile(file, 'utf8').catch(() => {
     throw new Error(
       `loadSiranModel: ${directory} has no model.json; expected a directory written by saveSiranModel or "siran train"`,
     );
   });
-  const stored = JSON.parse(text) as StoredModel;
-  if (stored.format !== MODEL_FORMAT.name || stored.version !== MODEL_FORMAT.version) {
+  const parsed = parseJsonFile(text, file, caller, 'the model.json written by saveSiranModel');
+  const stored = parsed as Partial<StoredModel> | null;
+  if (
+    stored === null ||
+    typeof stored !== 'object' ||
+    Array.isArray(stored) ||
+    stored.format !== MODEL_FORMAT.name ||
+    stored.version !== MODEL_FORMAT.version
+  ) {
     throw new Error(
-      `loadSiranModel: ${directory} holds format "${stored.format}" version ${stored.version}; this version of @siran/siran-model reads "${MODEL_FORMAT.name}" version ${MODEL_FORMAT.version}`,
+      `loadSiranModel: ${directory} holds format "${stored?.format}" version ${stored?.version}; this version of @siran/siran-model reads "${MODEL_FORMAT.name}" version ${MODEL_FORMAT.version}`,
     );
   }
-  const model = createSiranModel(resolveSiranConfig(stored.config), stored.normalization);
-  for (const name of NETWORKS) {
-    const entry = stored.networks?.[name];
-    if (!entry) throw new Error(`loadSiranModel: ${directory}/model.json lists no ${name}`);
-    const bytes = await readFile(fileInside(directory, entry.weights, `loadSiranModel: ${name} weight file`));
-    if (sha256(bytes) !== entry.sha256) {
-      throw new Error(
-        `loadSiranModel: ${path.join(directory, entry.weights)} does not match the SHA-256 recorded in model.json; the file is damaged or was replaced`,
+  const check = new StoredFields(caller, file);
+  check.object(stored.config, 'config');
+  let config: SiranConfig;
+  try {
+    config = resolveSiranConfig(stored.config as SiranConfig);
+  } catch (error) {
+    throw new Error(
+      `loadSiranModel: ${file} field "config" is not a valid configuration (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  checkNormalization(check, stored.normalization);
+  const networks = check.object(stored.networks, 'networks');
+  const entries = NETWORKS.map((name) => {
+    const field = `networks.${name}`;
+    const entry = check.object(networks[name], field);
+    const weights = check.string(entry.weights, `${field}.weights`);
+    const sha = check.string(entry.sha256, `${field}.sha256`);
+    if (!/^[0-9a-f]{64}$/.test(sha)) check.fail(`${field}.sha256`, sha, 'a SHA-256 of 64 hexadecimal digits');
+    return { name, weights, sha256: sha, specs: checkWeightSpecs(check, entry.specs, `${field}.specs`) };
+  });
+  if (stored.metadata !== undefined) check.object(stored.metadata, 'metadata');
+  const model = createSiranModel(config, stored.normalization);
+  try {
+    for (const { name, weights, sha256: recorded, specs } of entries) {
+      checkSpecsMatchNetwork(model[name], specs, name, file, `networks.${name}.specs`);
+      const weightFile = fileInside(directory, weights, `loadSiranModel: ${name} weight file`);
+      const bytes = await readWeightFile(weightFile, specs, caller, `the ${name} weight specs in ${file}`);
+      if (sha256(bytes) !== recorded) {
+        throw new Error(
+          `loadSiranModel: ${weightFile} does not match the SHA-256 recorded in model.json; the file is damaged or was replaced`,
+        );
+      }
+      setWeightsInOrder(model[name], specs, toArrayBuffer(bytes), name);
+    }
+  } catch (error) {
+    disposeSiranModel(model);
+    throw error;
+  }
+  return { model, metadata: (stored.metadata as Record<string, unknown> | undefined) ?? {} };
+}
+
+/** Checks the saved input normalisation: every field present, finite and in range. */
+function checkNormalization(check: StoredFields, value: unknown): void {
+  const normalization = check.object(value, 'normalization');
+  check.number(
+    normalization.elevationScale,
+    'normalization.elevationScale',
+    'a positive number',
+    (v) => v > 0,
+  );
+  check.number(
+    normalization.offsetWindow,
+    'normalization.offsetWindow',
+    'a non-negative integer',
+    (v) => Number.isInteger(v) && v >= 0,
+  );
+  if (
+    normalization.elevationScaling !== undefined &&
+    normalization.elevationScaling !== 'fixed' &&
+    normalization.elevationScaling !== 'local'
+  ) {
+    check.fail('normalization.elevationScaling', normalization.elevationScaling, '"fixed" or "local"');
+  }
+  for (const key of ['guideMean', 'guideStandardDeviation'] as const) {
+    const entries = check.array(normalization[key], `normalization.${key}`);
+    if (entries.length !== 3) check.fail(`normalization.${key}`, entries, 'an array of 3 numbers');
+    entries.forEach((entry, k) => {
+      check.number(
+        entry,
+        `normalization.${key}[${k}]`,
+        key === 'guideMean' ? 'a finite number' : 'a non-negative number',
+        (v) => key === 'guideMean' || v >= 0,
+      );
+    });
+  }
+}
+
+/** Bytes per element of the weight dtypes this package reads. */
+const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1 };
+
+/**
+ * Type checks of fields read from a JSON file; each failure is an Error naming the caller, the file and the
+ * field, what it holds and what was expected.
+ *
+ * @internal
+ */
+export class StoredFields {
+  constructor(
+    private readonly caller: string,
+    /** The JSON file. */
+    readonly file: string,
+  ) {}
+
+  fail(field: string, value: unknown, expected: string): never {
+    throw new Error(
+      `${this.caller}: ${this.file} field "${field}" is ${describeValue(value)}; expected ${expected}`,
+    );
+  }
+
+  object(value: unknown, field: string): Record<string, unknown> {
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      this.fail(field, value, 'an object');
+    return value as Record<string, unknown>;
+  }
+
+  array(value: unknown, field: string): unknown[] {
+    if (!Array.isArray(value)) this.fail(field, value, 'an array');
+    return value as unknown[];
+  }
+
+  string(value: unknown, field: string): string {
+    if (typeof value !== 'string') this.fail(field, value, 'a string');
+    return value as string;
+  }
+
+  number(
+    value: unknown,
+    field: string,
+    expected: string,
+    accept: (value: number) => boolean = () => true,
+  ): number {
+    if (typeof value !== 'number' || !Number.isFinite(value) || !accept(value))
+      this.fail(field, value, expected);
+    return value as number;
+  }
+}
+
+/**
+ * Parses a JSON file's text, or throws an Error naming the file.
+ *
+ * @param text - The file's content.
+ * @param file - The file, for the message.
+ * @param caller - Function name, for the message.
+ * @param expected - What the file should hold, for the message.
+ * @returns The parsed value.
+ * @throws Error naming the file if the text is not valid JSON (e.g. a truncated file).
+ * @internal
+ */
+export function parseJsonFile(text: string, file: string, caller: string, expected: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `${caller}: ${file} is not valid JSON (${(error as Error).message}); expected ${expected} (is the file truncated or damaged?)`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Checks a list of weight specs: names (unique strings), shapes (non-negative integers) and known dtypes.
+ *
+ * @param check - The file's field checker.
+ * @param value - The parsed specs.
+ * @param field - Their field name, e.g. `networks.generator.specs`.
+ * @returns The specs.
+ * @throws Error naming the file and the field of the first bad spec.
+ * @internal
+ */
+export function checkWeightSpecs(
+  check: StoredFields,
+  value: unknown,
+  field: string,
+): tf.io.WeightsManifestEntry[] {
+  const specs = check.array(value, field);
+  const names = new Set<string>();
+  specs.forEach((entry, k) => {
+    const spec = check.object(entry, `${field}[${k}]`);
+    const name = check.string(spec.name, `${field}[${k}].name`);
+    if (names.has(name)) check.fail(`${field}[${k}].name`, name, 'a name no other weight of the list has');
+    names.add(name);
+    const shape = check.array(spec.shape, `${field}[${k}].shape`);
+    if (!shape.every((size) => Number.isSafeInteger(size) && (size as number) >= 0)) {
+      check.fail(`${field}[${k}].shape`, shape, 'an array of non-negative integers');
+    }
+    if (typeof spec.dtype !== 'string' || !(spec.dtype in DTYPE_BYTES)) {
+      check.fail(`${field}[${k}].dtype`, spec.dtype, `one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
+    }
+    if (spec.quantization !== undefined) {
+      check.fail(
+        `${field}[${k}].quantization`,
+        spec.quantization,
+        'no quantization (this package writes none)',
       );
     }
-    setWeightsInOrder(
-      model[name],
-      entry.specs,
-      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-      name,
+  });
+  return specs as tf.io.WeightsManifestEntry[];
+}
+
+/**
+ * The number of bytes a list of weight specs describes.
+ *
+ * @param specs - Checked specs (see {@link checkWeightSpecs}).
+ * @returns The byte total.
+ * @internal
+ */
+export function weightSpecBytes(specs: readonly tf.io.WeightsManifestEntry[]): number {
+  return specs.reduce(
+    (total, spec) =>
+      total + spec.shape.reduce((product, size) => product * size, 1) * DTYPE_BYTES[spec.dtype]!,
+    0,
+  );
+}
+
+/**
+ * Reads a weight file after checking that its size is exactly what its specs describe.
+ *
+ * @param file - The weight file.
+ * @param specs - Its checked weight specs.
+ * @param caller - Function name, for messages.
+ * @param specSource - Where the specs come from, for messages (e.g. "the generator weight specs in model.json").
+ * @returns The file's bytes.
+ * @throws Error naming the file if it is missing, truncated or longer than the specs (both sizes given).
+ * @internal
+ */
+export async function readWeightFile(
+  file: string,
+  specs: readonly tf.io.WeightsManifestEntry[],
+  caller: string,
+  specSource: string,
+): Promise<Uint8Array> {
+  const expected = weightSpecBytes(specs);
+  const size = await stat(file).then(
+    (stats) => stats.size,
+    (error: NodeJS.ErrnoException) => {
+      throw new Error(
+        `${caller}: ${file} cannot be read (${error.code ?? error.message}); ${specSource} need ${expected} bytes from it`,
+        { cause: error },
+      );
+    },
+  );
+  const sizeError = (actual: number) =>
+    actual < expected
+      ? `${caller}: ${file} is truncated: ${specSource} need ${expected} bytes, the file has ${actual}`
+      : `${caller}: ${file} has ${actual - expected} trailing bytes: ${specSource} need ${expected} bytes, the file has ${actual}`;
+  if (size !== expected) throw new Error(sizeError(size));
+  const bytes = await readFile(file);
+  if (bytes.length !== expected) throw new Error(`${sizeError(bytes.length)} (it changed while being read)`);
+  return bytes;
+}
+
+/** Checks weight specs against a network's weights (count, shapes, dtypes), naming the weight that differs. */
+function checkSpecsMatchNetwork(
+  network: tfl.LayersModel,
+  specs: readonly tf.io.WeightsManifestEntry[],
+  name: string,
+  file: string,
+  field: string,
+): void {
+  const weights = network.weights;
+  if (specs.length !== weights.length) {
+    throw new Error(
+      `loadSiranModel: ${file} field "${field}" lists ${specs.length} weights; the ${name} built from the configuration in model.json has ${weights.length}`,
     );
   }
-  return { model, metadata: stored.metadata ?? {} };
+  specs.forEach((spec, index) => {
+    const weight = weights[index]!;
+    if (!tf.util.arraysEqual(spec.shape, weight.shape as number[]) || spec.dtype !== weight.dtype) {
+      throw new Error(
+        `loadSiranModel: ${file} field "${field}[${index}]" (${spec.name}) is ${spec.dtype} [${spec.shape}]; the ${name} built from the configuration in model.json expects ${weight.dtype} [${weight.shape}] for its weight ${weight.name}`,
+      );
+    }
+  });
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (Array.isArray(value)) return `an array of ${value.length} entries`;
+  if (value !== null && typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
 function setWeightsInOrder(
@@ -151,10 +423,17 @@ function setWeightsInOrder(
       `restoreModelWeights: the saved ${name} has ${specs.length} weights, the model ${weights.length}; the configurations differ`,
     );
   }
+  const expectedBytes = weightSpecBytes(specs);
+  if (data.byteLength !== expectedBytes) {
+    throw new Error(
+      `restoreModelWeights: the saved ${name} has ${data.byteLength} bytes of weights; its weight specs need ${expectedBytes}`,
+    );
+  }
   const decoded = tf.io.decodeWeights(data, specs as tf.io.WeightsManifestEntry[]);
   const values = specs.map((spec, index) => {
     const tensor = decoded[spec.name];
     if (!tf.util.arraysEqual(tensor.shape, weights[index].shape as number[])) {
+      tf.dispose(Object.values(decoded));
       throw new Error(
         `restoreModelWeights: ${name} weight ${index} (${spec.name}) has shape [${tensor.shape}], the model expects [${weights[index].shape}]`,
       );
@@ -162,7 +441,7 @@ function setWeightsInOrder(
     return tensor;
   });
   network.setWeights(values);
-  tf.dispose(values);
+  tf.dispose(Object.values(decoded));
 }
 
 async function artifactsOf(network: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
