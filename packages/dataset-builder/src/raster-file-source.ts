@@ -12,7 +12,7 @@ export interface OpenRasterFileOptions {
 /**
  * Opens a raster file as a {@link RasterSource}.
  *
- * @param path - A GeoTIFF, or a PNG/JPEG with a world file.
+ * @param path - A GeoTIFF (a path or an http(s) URL), or a PNG/JPEG file with a world file.
  * @param options - CRS override and description.
  * @returns A source; GeoTIFF windows are read from the file on demand (only the tiles or strips they touch),
  * PNG/JPEG images are decoded once and windows are cut from memory.
@@ -29,7 +29,8 @@ export async function openRasterFile(
 ): Promise<RasterSource> {
   const crsOption = options.crs === undefined ? {} : { crs: options.crs };
   const description = options.description ?? path;
-  if (!/\.tiff?$/i.test(path)) {
+  // A URL is a GeoTIFF read by range requests; a local PNG/JPEG is decoded once.
+  if (!/^https?:\/\//i.test(path) && !/\.tiff?$/i.test(path)) {
     const raster: Raster = await readRaster(path, crsOption);
     return rasterSourceFromRaster(raster, description);
   }

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { activateBackend } from '@siran/backend';
@@ -288,5 +290,55 @@ describe('predictScene resume', () => {
     expect(existsSync(`${reference}.partial`)).toBe(false);
     const [a, b] = await Promise.all([readRaster(reference), readRaster(out)]);
     expect(Buffer.from(b.data.data.buffer).equals(Buffer.from(a.data.data.buffer))).toBe(true);
+  });
+});
+
+describe('predictScene over HTTP', () => {
+  it('reads the coarse DEM and the guide from URLs by range requests, with the same output as from files', async () => {
+    const { coarsePath, guidePath } = await writeInputs();
+    const files: Record<string, Buffer> = {
+      '/coarse.tif': await readFile(coarsePath),
+      '/guide.tif': await readFile(guidePath),
+    };
+    let ranges = 0;
+    const server = createServer((request, response) => {
+      const file = files[request.url ?? ''];
+      if (!file) {
+        response.writeHead(404).end();
+        return;
+      }
+      const range = /bytes=(\d+)-(\d+)/.exec(request.headers.range ?? '');
+      if (!range) {
+        response.writeHead(200, { 'Content-Length': file.length }).end(file);
+        return;
+      }
+      ranges += 1;
+      const start = Number(range[1]);
+      const end = Math.min(Number(range[2]), file.length - 1);
+      response
+        .writeHead(206, {
+          'Content-Range': `bytes ${start}-${end}/${file.length}`,
+          'Content-Length': end - start + 1,
+          'Accept-Ranges': 'bytes',
+        })
+        .end(file.subarray(start, end + 1));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const options = { tile: 32, overlap: 8, fallback: 'none' } as const;
+      const local = path.join(work, 'http-local.tif');
+      const remote = path.join(work, 'http-remote.tif');
+      await predictScene(model, coarsePath, guidePath, local, options);
+      await predictScene(model, `${base}/coarse.tif`, `${base}/guide.tif`, remote, options);
+      expect(ranges).toBeGreaterThan(0);
+      const [a, b] = await Promise.all([readRaster(local), readRaster(remote)]);
+      expect(Buffer.from(b.data.data.buffer).equals(Buffer.from(a.data.data.buffer))).toBe(true);
+      await expect(
+        predictScene(model, `${base}/missing.tif`, `${base}/guide.tif`, path.join(work, 'http-missing.tif')),
+      ).rejects.toThrow(/missing\.tif/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

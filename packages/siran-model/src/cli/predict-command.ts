@@ -29,12 +29,13 @@ export const predictCommand: Command = {
     coarse: {
       type: 'string',
       valueName: 'FILE',
-      description: 'coarse DEM GeoTIFF (metres), any CRS overlapping the guide',
+      description: 'coarse DEM GeoTIFF (metres), any CRS overlapping the guide; a path or an https:// URL',
     },
     guide: {
       type: 'string',
       valueName: 'FILE',
-      description: 'guide image (GeoTIFF, or PNG/JPEG with a world file and --guide-crs)',
+      description:
+        'guide image (GeoTIFF, or PNG/JPEG with a world file and --guide-crs); a path or an https:// URL (GeoTIFF)',
     },
     'guide-bands': {
       type: 'string',
@@ -115,7 +116,9 @@ export const predictCommand: Command = {
       ['coarse', coarse],
       ['guide', guide],
     ] as const) {
-      if (!existsSync(file)) throw new UsageError(`--${flag} ${file} does not exist`);
+      // A URL is read by HTTP range requests (a cloud-optimised GeoTIFF reads only the blocks it needs).
+      if (!/^https?:\/\//i.test(file) && !existsSync(file))
+        throw new UsageError(`--${flag} ${file} does not exist`);
     }
     const overlap = Number(values.overlap);
     if (!Number.isInteger(overlap) || overlap < 0)
