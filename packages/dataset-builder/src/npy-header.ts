@@ -66,7 +66,7 @@ export function encodeNpyHeader(shape: readonly number[], minimumBytes = 0): Buf
  *   `'<f4'` array whose shape is a tuple of non-negative integers: a wrong magic or version, a header cut
  *   short ("is truncated"), another dtype (the message says which was found), Fortran order, or a malformed
  *   dictionary.
- * @remarks Only the header is checked; {@link checkNpyDataLength} compares its shape with the bytes that follow.
+ * @remarks Only the header is checked; `readNpy` and `NpyRecordReader` compare its shape with the bytes that follow.
  * @example
  * ```ts
  * parseNpyHeader(encodeNpyHeader([4, 2])).shape; // [4, 2]

@@ -57,6 +57,7 @@ export {
   DEFAULT_OUTPUT_CHECK_OPTIONS,
   describeOutputCheck,
   OutputCheck,
+  type OutputCheckCounts,
   type OutputCheckOptions,
   type OutputCheckResult,
 } from './output-checks.js';
