@@ -45,4 +45,11 @@ export {
   warpRaster,
 } from './warp-raster.js';
 export { parseWorldFile, worldFileCandidates } from './world-file.js';
-export { DEFAULT_WRITE_RASTER_OPTIONS, type WriteRasterOptions, writeRaster } from './write-raster.js';
+export {
+  type BandDescription,
+  DEFAULT_WRITE_RASTER_OPTIONS,
+  type OverviewResampling,
+  type WriteRasterLayout,
+  type WriteRasterOptions,
+  writeRaster,
+} from './write-raster.js';

@@ -350,7 +350,14 @@ export async function predictScene(
     crs: grid.crs,
     nodata: settings.nodata,
   };
-  await writeRaster(outPath, raster, { compression: 'deflate', tileSize: 256, metadata });
+  await writeRaster(outPath, raster, {
+    compression: 'deflate',
+    tileSize: 256,
+    metadata,
+    layout: 'cog',
+    predictor: 'auto',
+    bands: [{ description: 'elevation', unit: 'm' }],
+  });
   await partial?.remove();
   return {
     grid,

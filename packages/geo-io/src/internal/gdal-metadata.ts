@@ -11,10 +11,20 @@ function escapeXml(text: string): string {
     .replace(/[^\x20-\x7e\n\t]/gu, (character) => `&#${character.codePointAt(0)};`);
 }
 
+/**
+ * An item's value as GDAL's GTiff driver stores it: escaped for XML once by the driver, then again when the
+ * document is serialised (so `&` is `&amp;amp;` in the file), and GDAL unescapes it twice when reading.
+ */
+export function escapeGdalItemValue(value: string): string {
+  // The driver's layer (CPLES_XML) leaves other characters as they are; the serialiser's makes them references.
+  const inner = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return escapeXml(inner);
+}
+
 /** The GDAL_METADATA document of dataset-level items, as GDAL writes it. */
 export function gdalMetadataXml(metadata: Readonly<Record<string, string>>): string {
   const items = Object.entries(metadata).map(
-    ([key, value]) => `  <Item name="${escapeXml(key)}">${escapeXml(value)}</Item>\n`,
+    ([key, value]) => `  <Item name="${escapeXml(key)}">${escapeGdalItemValue(value)}</Item>\n`,
   );
   return `<GDALMetadata>\n${items.join('')}</GDALMetadata>`;
 }
@@ -42,7 +52,8 @@ export function parseGdalMetadata(xml: string | undefined): Record<string, strin
     const attributes = match[1];
     if (/\b(sample|domain)\s*=/u.test(attributes)) continue;
     const name = /\bname\s*=\s*"([^"]*)"/u.exec(attributes);
-    if (name) metadata[unescapeXml(name[1])] = unescapeXml(match[2]);
+    // Values are escaped twice, as GDAL writes them (see escapeGdalItemValue); once-escaped values read the same.
+    if (name) metadata[unescapeXml(name[1])] = unescapeXml(unescapeXml(match[2]));
   }
   return metadata;
 }

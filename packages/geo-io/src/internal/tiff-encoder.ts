@@ -72,9 +72,16 @@ function fieldBytes(field: TiffField): { count: number; write: (view: DataView, 
  * @param fields - The entries, any order.
  * @param ifdOffset - Where the IFD will lie in the file (even).
  * @param bigTiff - BigTIFF layout.
- * @returns The IFD bytes including its out-of-line values.
+ * @param nextIfdOffset - Byte offset of the next IFD of the chain; `0` (the default) ends the chain.
+ * @returns The IFD bytes including its out-of-line values; their length depends only on the fields' types and
+ *   value counts, so an IFD encoded with placeholder offsets reserves the exact space of the final one.
  */
-export function encodeIfd(fields: readonly TiffField[], ifdOffset: number, bigTiff: boolean): Uint8Array {
+export function encodeIfd(
+  fields: readonly TiffField[],
+  ifdOffset: number,
+  bigTiff: boolean,
+  nextIfdOffset = 0,
+): Uint8Array {
   const layout = tiffLayout(bigTiff);
   const sorted = [...fields].sort((first, second) => first.tag - second.tag);
   const encoded = sorted.map(fieldBytes);
@@ -107,5 +114,8 @@ export function encodeIfd(fields: readonly TiffField[], ifdOffset: number, bigTi
       encoded[index].write(view, extraOffsets[index]);
     }
   });
+  const nextAt = directorySize - layout.nextSize;
+  if (bigTiff) view.setBigUint64(nextAt, BigInt(nextIfdOffset), true);
+  else view.setUint32(nextAt, nextIfdOffset, true);
   return bytes;
 }
