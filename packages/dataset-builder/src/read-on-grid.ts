@@ -27,7 +27,8 @@ const READ_MARGIN = 3;
  * When the target grid is a pixel-aligned window of the source (same CRS, or CRSs whose coordinates agree
  * within 0.001 target pixel over the grid, and the same pixel size), the
  * pixels are copied without resampling. Otherwise only the source pixels under the target's footprint
- * (plus a 3-pixel margin) are read, then warped with geo-io's `warpRaster`. Source nodata becomes `NaN`.
+ * (plus a margin of 3 pixels, or as far as a kernel widened for downsampling reaches) are read, then warped with
+ * geo-io's `warpRaster` (gdalwarp's defaults). Source nodata becomes `NaN`.
  * @example
  * ```ts
  * const heights = await readOnGrid(demSource, [0], windowGrid, 'cubic');
@@ -99,10 +100,17 @@ function footprintWindow(source: RasterSource, grid: TargetGrid, same: boolean) 
   ];
   const columns = corners.map((corner) => corner[0]);
   const rows = corners.map((corner) => corner[1]);
-  const x0 = Math.max(0, Math.floor(Math.min(...columns)) - READ_MARGIN);
-  const y0 = Math.max(0, Math.floor(Math.min(...rows)) - READ_MARGIN);
-  const x1 = Math.min(source.width, Math.ceil(Math.max(...columns)) + READ_MARGIN);
-  const y1 = Math.min(source.height, Math.ceil(Math.max(...rows)) + READ_MARGIN);
+  // Downsampling widens bilinear and cubic kernels by the scale (as gdalwarp does): read as far as they reach.
+  const scale = Math.max(
+    1,
+    (Math.max(...columns) - Math.min(...columns)) / grid.width,
+    (Math.max(...rows) - Math.min(...rows)) / grid.height,
+  );
+  const margin = Math.max(READ_MARGIN, Math.ceil(2 * scale) + 1);
+  const x0 = Math.max(0, Math.floor(Math.min(...columns)) - margin);
+  const y0 = Math.max(0, Math.floor(Math.min(...rows)) - margin);
+  const x1 = Math.min(source.width, Math.ceil(Math.max(...columns)) + margin);
+  const y1 = Math.min(source.height, Math.ceil(Math.max(...rows)) + margin);
   if (!(x1 > x0 && y1 > y0)) return null;
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }

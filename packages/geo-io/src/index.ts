@@ -40,8 +40,10 @@ export type {
 } from './types.js';
 export {
   DEFAULT_WARP_RASTER_OPTIONS,
+  type KernelScaling,
   type ResamplingMethod,
   type WarpRasterOptions,
+  type WarpTransformerOptions,
   warpRaster,
 } from './warp-raster.js';
 export { parseWorldFile, worldFileCandidates } from './world-file.js';

@@ -62,6 +62,7 @@ describe('warpRaster against gdalwarp -et 0 (Olinda DEM, UTM 25S to EPSG:4326)',
         resampling,
         nodata: -9999,
         dataType: 'float32',
+        transformer: { maxError: 0 },
       });
       expect(warped.crs.epsg).toBe(4326);
       const { maxDifference, compared, nodataMismatches } = compareInterior(
@@ -80,7 +81,10 @@ describe('warpRaster against gdalwarp -et 0 (Olinda DEM, UTM 25S to EPSG:4326)',
   it('bilinear with nodata holes matches GDAL (opengeos DTM to Web Mercator), nodata included', async () => {
     const source = await readRaster(fixture('opengeos_dtm.tif'));
     const reference = await readRaster(fixture('warp_dtm_bilinear_3857.tif'));
-    const warped = warpRaster(source, targetGridOfRaster(reference), { resampling: 'bilinear' });
+    const warped = warpRaster(source, targetGridOfRaster(reference), {
+      resampling: 'bilinear',
+      transformer: { maxError: 0 },
+    });
     const { maxDifference, compared, nodataMismatches } = compareInterior(source, reference, warped, 1.5);
     expect(compared).toBeGreaterThan(10000);
     expect(nodataMismatches).toBe(0);
@@ -130,6 +134,48 @@ describe('warpRaster closed forms', () => {
         source.data.get(0, 3, 5)) /
       4;
     expect(warped.data.get(0, 1, 2)).toBeCloseTo(expected, 12);
+  });
+
+  it('widens bilinear and cubic by the downsampling factor, as gdalwarp (an impulse downsampled 3x)', () => {
+    const values = new Float64Array(30 * 30);
+    values[16 * 30 + 16] = 9;
+    const source: Raster = {
+      data: ndarray(values, [1, 30, 30]),
+      transform: [0, 1, 0, 30, 0, -1],
+      crs,
+      nodata: null,
+    };
+    // Target pixel (5, 5) is centred on source pixel (16, 16); the kernel scale is 10 / 30 = 1/3.
+    const target = { width: 10, height: 10, transform: [0, 3, 0, 30, 0, -3] as const, crs };
+    const taps = (weight: (d: number) => number) =>
+      Array.from({ length: 13 }, (_, i) => weight((i - 6) / 3)).reduce((sum, w) => sum + w, 0);
+    const triangle = (d: number) => Math.max(0, 1 - Math.abs(d));
+    for (const [resampling, weight] of [
+      ['bilinear', triangle],
+      ['cubic', keysCubicWeight],
+    ] as const) {
+      const widened = warpRaster(source, target, { resampling, transformer: { maxError: 0 } });
+      // 9 x w(0)^2 / (sum of the 1/3-spaced weights)^2, and the neighbour one target pixel away
+      // sees the impulse at 3 source pixels: w(1) = 0.
+      expect(widened.data.get(0, 5, 5)).toBeCloseTo(9 / taps(weight) ** 2, 12);
+      expect(widened.data.get(0, 5, 6)).toBeCloseTo(0, 12);
+      const plain = warpRaster(source, target, { resampling, kernelScaling: 'none' });
+      expect(plain.data.get(0, 5, 5)).toBe(9);
+    }
+  });
+
+  it('rejects invalid transformer, kernel scaling and memory options', () => {
+    const source = ramp();
+    const grid = targetGridOfRaster(source);
+    expect(() => warpRaster(source, grid, { resampling: 'nearest', transformer: { maxError: -1 } })).toThrow(
+      /transformer.maxError -1 is invalid/,
+    );
+    expect(() =>
+      warpRaster(source, grid, { resampling: 'nearest', kernelScaling: 'wide' as 'gdal' }),
+    ).toThrow(/kernelScaling "wide" is unknown/);
+    expect(() => warpRaster(source, grid, { resampling: 'nearest', warpMemoryLimit: 1000 })).toThrow(
+      /warpMemoryLimit 1000 is invalid/,
+    );
   });
 
   it('never lets a nodata pixel leak into the output', () => {
