@@ -17,7 +17,11 @@ function escapeXml(text: string): string {
  */
 export function escapeGdalItemValue(value: string): string {
   // The driver's layer (CPLES_XML) leaves other characters as they are; the serialiser's makes them references.
-  const inner = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const inner = value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
   return escapeXml(inner);
 }
 
