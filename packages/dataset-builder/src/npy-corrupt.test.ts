@@ -240,3 +240,25 @@ describe('corrupt and truncated .npy files', () => {
     expect((await readNpy(empty)).shape).toEqual([0, 4, 4, 1]);
   });
 });
+
+describe('headers NumPy refuses (found by fuzzing against numpy.load)', () => {
+  it('refuses a no-break space in the padding or the shape, and a shape entry with a leading zero', async () => {
+    const text = good.subarray(PREAMBLE_BYTES, dataOffset).toString('latin1');
+    const padding = text.lastIndexOf('  ') + PREAMBLE_BYTES;
+    const noBreak = Buffer.from(good);
+    noBreak[padding] = 0xa0;
+    await expect(readNpy(await damaged('no-break-padding.npy', noBreak))).rejects.toThrow(
+      /no-break-padding\.npy/,
+    );
+    const inShape = Buffer.from(good);
+    inShape[good.indexOf(', 4, 4') + 1] = 0xa0;
+    await expect(readNpy(await damaged('no-break-shape.npy', inShape))).rejects.toThrow(
+      /no-break-shape\.npy/,
+    );
+    const leadingZero = Buffer.from(good);
+    leadingZero[good.indexOf(', 4, 4') + 1] = '0'.charCodeAt(0);
+    await expect(readNpy(await damaged('leading-zero.npy', leadingZero))).rejects.toThrow(
+      /leading-zero\.npy.*shape \(5,04, 4, 1\) has entry '04'; expected non-negative integers/,
+    );
+  });
+});

@@ -281,7 +281,8 @@ function parseHeaderDictionary(text: string, fail: (problem: string) => never): 
     if (close < 0) fail(`unterminated shape tuple at character ${at}`);
     const inner = text.slice(at, close);
     at = close + 1;
-    const parts = inner.split(',').map((part) => part.trim());
+    // Python's whitespace here is ASCII: String.trim would also strip no-break spaces that NumPy refuses.
+    const parts = inner.split(',').map(trimAscii);
     if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
     if (parts.length === 1 && parts[0] === '') return [];
     if (parts.length === 1 && !/,\s*$/.test(inner)) {
@@ -289,7 +290,8 @@ function parseHeaderDictionary(text: string, fail: (problem: string) => never): 
     }
     return parts.map((part) => {
       const size = Number(part);
-      if (!/^\d+$/.test(part) || !Number.isSafeInteger(size)) {
+      // Python integer literals: no leading zeros (NumPy refuses `016`).
+      if (!/^(0|[1-9]\d*)$/.test(part) || !Number.isSafeInteger(size)) {
         fail(`shape (${inner}) has entry ${quote(part)}; expected non-negative integers`);
       }
       return size;
@@ -327,8 +329,13 @@ function parseHeaderDictionary(text: string, fail: (problem: string) => never): 
     }
   }
   at += 1;
-  if (text.slice(at).trim() !== '') fail(`unexpected ${found()} after the dictionary`);
+  if (trimAscii(text.slice(at)) !== '') fail(`unexpected ${found()} after the dictionary`);
   return entries;
+}
+
+/** Removes ASCII spaces, tabs and line ends at both ends (not the other Unicode spaces that `trim` removes). */
+function trimAscii(text: string): string {
+  return text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
 }
 
 function quote(text: string): string {

@@ -127,7 +127,7 @@ async function openImage(
   const fileSize = tiffFileSize(tiff);
   const directory = await readDirectory(tiff, name, fileSize);
   const image = await tiff.getImage(0);
-  return { image, layout: checkLayout(image, directory, name), fileSize };
+  return { image, layout: await checkLayout(image, directory, name), fileSize };
 }
 
 /**

@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { createLazPerf } from 'laz-perf';
-import { crsFromLasRecords, type LasHeader, parseLasHeader, parseLasVariableRecords } from './las-header.js';
+import { createLazPerfInstance, type LazPerf } from './internal/laz-perf.js';
+import {
+  crsFromLasRecords,
+  type LasHeader,
+  type LasVariableRecord,
+  parseLasHeader,
+  parseLasVariableRecords,
+} from './las-header.js';
 import type { Crs } from './types.js';
 
 /** Points of a LAS/LAZ file, one array entry per point. */
@@ -95,6 +101,124 @@ function decodePoint(view: DataView, at: number, cloud: PointCloud, index: numbe
 /** Largest LAZ compression ratio (points x record length / file size) accepted as plausible. */
 const MAX_LAZ_RATIO = 100;
 
+/** Smallest public header of each LAS 1.x minor version (LAS 1.3 adds the waveform offset, 1.4 64-bit counts). */
+const MINIMUM_HEADER_SIZE = [227, 227, 227, 235, 375];
+
+/** The user id and record id of the LASzip VLR, which describes the compressed chunks. */
+const LASZIP_USER_ID = 'laszip encoded';
+const LASZIP_RECORD_ID = 22204;
+
+/** An Error for a header whose fields contradict each other or the file. */
+function corruptHeader(name: string, problem: string): Error {
+  return new Error(`readPointCloud: "${name}" is corrupt: ${problem}`);
+}
+
+/**
+ * Checks the header fields that decide where and how points are decoded against each other: the header size
+ * for the version, point formats 6-10 only in LAS 1.4, finite non-zero scales and finite offsets, VLRs that
+ * end before the point data, and EVLRs that start after it.
+ */
+function checkHeader(
+  header: LasHeader,
+  bytes: Uint8Array,
+  records: readonly LasVariableRecord[],
+  name: string,
+): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerSize = view.getUint16(94, true);
+  const [major, minor] = header.version;
+  if (headerSize < MINIMUM_HEADER_SIZE[minor]) {
+    throw corruptHeader(
+      name,
+      `its header is ${headerSize} bytes; LAS ${major}.${minor} needs at least ${MINIMUM_HEADER_SIZE[minor]}`,
+    );
+  }
+  if (header.pointFormat >= 6 && minor < 4) {
+    throw corruptHeader(
+      name,
+      `it has point format ${header.pointFormat}, which needs LAS 1.4, but says LAS ${major}.${minor}`,
+    );
+  }
+  if (
+    !header.scale.every((value) => Number.isFinite(value) && value !== 0) ||
+    !header.offset.every(Number.isFinite)
+  ) {
+    throw corruptHeader(
+      name,
+      `its scale factors are [${header.scale.join(', ')}] and its offsets [${header.offset.join(', ')}]; expected finite numbers, scales not 0`,
+    );
+  }
+  let vlrEnd = headerSize;
+  // parseLasVariableRecords has checked that every VLR lies inside the file.
+  for (let index = 0; index < view.getUint32(100, true); index++)
+    vlrEnd += 54 + view.getUint16(vlrEnd + 20, true);
+  if (vlrEnd > header.pointDataOffset) {
+    throw corruptHeader(
+      name,
+      `its header and VLRs end at byte ${vlrEnd}, after the start of its point data at byte ${header.pointDataOffset}`,
+    );
+  }
+  if (minor >= 4 && headerSize >= 375) {
+    const evlrStart = Number(view.getBigUint64(235, true));
+    const pointsEnd = header.compressed
+      ? header.pointDataOffset
+      : header.pointDataOffset + header.pointCount * header.pointRecordLength;
+    if (evlrStart > 0 && view.getUint32(243, true) > 0 && evlrStart < pointsEnd) {
+      throw corruptHeader(
+        name,
+        `its EVLRs start at byte ${evlrStart}, inside its point data (bytes ${header.pointDataOffset}..${pointsEnd})`,
+      );
+    }
+  }
+  if (header.compressed) checkLaszipRecord(header, bytes, records, name);
+}
+
+/**
+ * Checks the LASzip VLR of a LAZ file against its header before laz-perf sees them: its items (point
+ * fields) must add up to the header's record length (found by the fuzz campaign: laz-perf decodes such a file
+ * for a while before it throws, and one ran past the campaign's time limit), and with chunks of a fixed number
+ * of points the chunk table must have one entry per chunk.
+ */
+function checkLaszipRecord(
+  header: LasHeader,
+  bytes: Uint8Array,
+  records: readonly LasVariableRecord[],
+  name: string,
+): void {
+  const laszip = records.find(
+    (record) => record.userId === LASZIP_USER_ID && record.recordId === LASZIP_RECORD_ID,
+  );
+  if (!laszip) throw corruptHeader(name, 'it is compressed (LAZ) but has no LASzip VLR');
+  const record = new DataView(laszip.data.buffer, laszip.data.byteOffset, laszip.data.byteLength);
+  const itemCount = record.byteLength >= 34 ? record.getUint16(32, true) : -1;
+  if (itemCount < 0 || 34 + 6 * itemCount > record.byteLength) {
+    throw corruptHeader(name, `its LASzip VLR is ${record.byteLength} bytes, too short for its items`);
+  }
+  let itemBytes = 0;
+  for (let item = 0; item < itemCount; item++) itemBytes += record.getUint16(34 + 6 * item + 2, true);
+  if (itemBytes !== header.pointRecordLength) {
+    throw corruptHeader(
+      name,
+      `its LASzip VLR describes ${itemBytes}-byte point records, its header ${header.pointRecordLength}-byte ones`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (header.pointDataOffset + 8 > bytes.length) return;
+  // Chunks of a fixed number of points: the chunk table (after the points) has one entry per chunk.
+  const chunkSize = record.getUint32(12, true);
+  const chunkTable = Number(view.getBigInt64(header.pointDataOffset, true));
+  if (chunkSize > 0 && chunkSize !== 0xffffffff && chunkTable >= 0 && chunkTable + 8 <= bytes.length) {
+    const chunks = view.getUint32(chunkTable + 4, true);
+    const expected = Math.ceil(header.pointCount / chunkSize);
+    if (chunks !== expected) {
+      throw corruptHeader(
+        name,
+        `it claims ${header.pointCount} points in chunks of ${chunkSize}, which need ${expected} chunks, but its chunk table lists ${chunks}`,
+      );
+    }
+  }
+}
+
 function checkPointCount(header: LasHeader, bytes: Uint8Array, name: string): void {
   const fileSize = bytes.byteLength;
   const needed = header.pointCount * header.pointRecordLength;
@@ -120,11 +244,20 @@ function checkPointCount(header: LasHeader, bytes: Uint8Array, name: string): vo
   }
 }
 
-let lazPerfModule: ReturnType<typeof createLazPerf> | null = null;
-
+/**
+ * Decodes the points of a LAZ file with laz-perf, in a WebAssembly instance of its own: on a corrupt chunk
+ * laz-perf reads memory outside the file's bytes, so with a shared instance the garbage it decodes would
+ * depend on what earlier reads left in its heap (found by the fuzz campaign); a fresh instance (a few
+ * milliseconds) makes the result a function of the file, and gives the memory back after the read.
+ */
 async function decodeLaz(bytes: Uint8Array, cloud: PointCloud, name: string): Promise<void> {
-  lazPerfModule ??= createLazPerf();
-  const lazPerf = await lazPerfModule;
+  let lazPerf: LazPerf;
+  try {
+    lazPerf = await createLazPerfInstance();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`readPointCloud: cannot decompress "${name}": ${reason}`, { cause: error });
+  }
   const filePointer = lazPerf._malloc(bytes.byteLength);
   const pointPointer = lazPerf._malloc(cloud.header.pointRecordLength);
   const reader = new lazPerf.LASZip();
@@ -138,8 +271,6 @@ async function decodeLaz(bytes: Uint8Array, cloud: PointCloud, name: string): Pr
       decodePoint(view, 0, cloud, index);
     }
   } catch (error) {
-    // An aborted WebAssembly instance cannot be reused: start a fresh one next time.
-    lazPerfModule = null;
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`readPointCloud: cannot decompress "${name}": ${reason}`, { cause: error });
   } finally {
@@ -155,8 +286,12 @@ async function decodeLaz(bytes: Uint8Array, cloud: PointCloud, name: string): Pr
  * @param source - A file path, or the file's bytes.
  * @returns Coordinates (scale and offset applied, in the file's units), intensity, returns,
  *   classification, GPS time, RGB and NIR when the format has them, and the CRS from the VLRs.
- * @throws TypeError for a file that is not LAS/LAZ or has an unsupported format; Error (naming
- *   the file) for truncated or undecodable point data.
+ * @throws TypeError for a file that is not LAS/LAZ or has an unsupported format, or VLRs past the end of
+ *   the file; Error (naming the file) for truncated or undecodable point data, and for a corrupt header
+ *   (`readPointCloud: "<file>" is corrupt: ...`): a header shorter than its version needs, point formats 6-10
+ *   outside LAS 1.4, scales that are 0 or not finite, offsets that are not finite, VLRs that run into the point
+ *   data, EVLRs that start inside it, or (LAZ with fixed-size chunks) a point count that does not match the
+ *   number of chunks in the chunk table.
  * @remarks LAZ is decoded with laz-perf (WebAssembly); the whole file is held in memory.
  *   Waveform packets (formats 4, 5, 9, 10) and extra bytes are skipped.
  * @example
@@ -188,9 +323,11 @@ export async function readPointCloud(source: string | ArrayBuffer | Uint8Array):
     );
   }
   checkPointCount(header, bytes, name);
+  const records = parseLasVariableRecords(bytes, name);
+  checkHeader(header, bytes, records, name);
   let crs: Crs | null;
   try {
-    crs = crsFromLasRecords(parseLasVariableRecords(bytes, name));
+    crs = crsFromLasRecords(records);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new TypeError(`readPointCloud: the CRS of "${name}" cannot be resolved: ${reason}`, {

@@ -28,7 +28,7 @@ export interface BlockReadContext {
   readonly name: string;
   /** The file's size in bytes, or `null` when the source cannot tell (block ranges are then not checked). */
   readonly fileSize: number | null;
-  /** The value of sparse blocks (byte count 0), as GDAL fills them; 0 when `null`. */
+  /** The value of sparse blocks (offset and byte count 0), as GDAL fills them; 0 when `null`. */
   readonly nodata: number | null;
 }
 
@@ -51,6 +51,7 @@ async function createBlockDecoder(
   compression: number,
   parameters: BlockDecoderParameters,
   name: string,
+  bigEndianSampleBytes = 1,
 ): Promise<BlockDecodeFunction> {
   const plain: BlockDecoderParameters = { ...parameters, predictor: 1 };
   let decompressor = await getDecoder(compression, plain);
@@ -72,11 +73,30 @@ async function createBlockDecoder(
     if (decoded.byteLength > block.decodedBytes) decoded = decoded.slice(0, block.decodedBytes);
     if (predictor === null) return decoded;
     try {
-      return await predictor.decode(decoded);
+      // geotiff.js applies the predictor in the machine's (little-endian) byte order, while its readRasters
+      // reads samples in the file's: a big-endian block is put in little-endian order for a horizontal
+      // predictor and back after it, and the floating-point predictor's output (little-endian) is swapped.
+      const swap = bigEndianSampleBytes > 1;
+      if (swap && parameters.predictor === 2) swapSampleBytes(decoded, bigEndianSampleBytes);
+      const predicted = await predictor.decode(decoded);
+      if (swap) swapSampleBytes(predicted, bigEndianSampleBytes);
+      return predicted;
     } catch (error) {
       throw corruptFileError(name, `${block.label} failed to decode (predictor: ${reasonOf(error)})`, error);
     }
   };
+}
+
+/** Reverses the byte order of every `sampleBytes`-byte sample of a buffer, in place. */
+function swapSampleBytes(buffer: ArrayBufferLike, sampleBytes: number): void {
+  const bytes = new Uint8Array(buffer);
+  for (let start = 0; start + sampleBytes <= bytes.length; start += sampleBytes) {
+    for (let low = start, high = start + sampleBytes - 1; low < high; low++, high--) {
+      const byte = bytes[low];
+      bytes[low] = bytes[high];
+      bytes[high] = byte;
+    }
+  }
 }
 
 /**
@@ -119,7 +139,7 @@ export async function readBlocksInto(
       tileHeight: layout.blockHeight,
       planarConfiguration: image.planarConfiguration,
       bitsPerSample: Array.from(directory.getValue('BitsPerSample') as ArrayLike<number>),
-      predictor: Number((await directory.loadValue('Predictor')) ?? 1),
+      predictor: layout.predictor,
       imageHeight: layout.height,
       tiled: layout.tiled,
     },
@@ -183,8 +203,15 @@ export async function readRastersInto(
     bindParameters(compression: number, parameters: BlockDecoderParameters) {
       const decoder = createBlockDecoder(
         compression,
-        { ...parameters, tileHeight: layout.blockHeight, imageHeight: layout.height, tiled: layout.tiled },
+        {
+          ...parameters,
+          predictor: layout.predictor,
+          tileHeight: layout.blockHeight,
+          imageHeight: layout.height,
+          tiled: layout.tiled,
+        },
         name,
+        image.littleEndian ? 1 : Math.max(...layout.sampleBytes),
       );
       decoder.catch(() => {}); // reported by the first decode
       return {

@@ -16,7 +16,8 @@ const TABLE_SIZE = 4096;
  * @param capacity - The decoded size of the block; output beyond it is dropped (as libtiff does).
  * @returns The decoded bytes: `capacity` of them, or fewer when the stream ends early (a truncated or corrupt
  *   stream; the caller compares the length with the block's size, nothing is padded).
- * @throws Error on a code that is not in the table (corrupt stream).
+ * @throws Error on a code that is not in the table, a stream that does not start with a clear code, or a code
+ *   after the table filled up without a clear code (corrupt streams, which libtiff refuses too).
  * @remarks Every loop is bounded by the input length and the table size, so corrupt input cannot hang
  *   or grow memory without limit.
  */
@@ -61,6 +62,7 @@ export function decodeLzw(input: Uint8Array, capacity: number): Uint8Array {
     lengths[next] = lengths[code] + 1;
     next++;
   };
+  let cleared = false;
   while (position < capacity) {
     const code = readCode();
     if (code === END_OF_INFORMATION) break;
@@ -68,7 +70,15 @@ export function decodeLzw(input: Uint8Array, capacity: number): Uint8Array {
       next = FIRST_FREE_CODE;
       width = 9;
       previous = -1;
+      cleared = true;
       continue;
+    }
+    // As libtiff: a stream starts with a clear code, and once the table is full only a clear code may follow.
+    if (!cleared) throw new Error('LZW: the stream does not start with a clear code; the stream is corrupt');
+    if (next >= TABLE_SIZE) {
+      throw new Error(
+        `LZW: code ${code} after the table filled up (${TABLE_SIZE} entries) without a clear code; the stream is corrupt`,
+      );
     }
     if (previous < 0) {
       if (code > 255) throw new Error(`LZW: code ${code} after a clear code; the stream is corrupt`);

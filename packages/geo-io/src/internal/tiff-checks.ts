@@ -33,13 +33,18 @@ const TAG_NAMES: Readonly<Record<number, string>> = {
   256: 'ImageWidth',
   257: 'ImageLength',
   258: 'BitsPerSample',
+  259: 'Compression',
   273: 'StripOffsets',
+  277: 'SamplesPerPixel',
   278: 'RowsPerStrip',
   279: 'StripByteCounts',
+  284: 'PlanarConfiguration',
+  317: 'Predictor',
   322: 'TileWidth',
   323: 'TileLength',
   324: 'TileOffsets',
   325: 'TileByteCounts',
+  339: 'SampleFormat',
   33550: 'ModelPixelScale',
   33922: 'ModelTiepoint',
   34264: 'ModelTransformation',
@@ -112,7 +117,8 @@ function readUnsigned(view: DataView, at: number, bytes: 2 | 4 | 8, littleEndian
  * @param fileSize - The file's size in bytes, or `null` when the source cannot tell (then nothing is
  *   checked against the end of the file).
  * @returns The directory's entries by tag.
- * @throws Error (`is truncated or corrupt`) when the directory or a tag value lies past the end of the file;
+ * @throws Error (`is truncated or corrupt`) when the directory or a tag value lies past the end of the file,
+ *   the directory has a tag twice, or a BigTIFF header's offset size is not 8 or its reserved field not 0;
  *   RangeError when a tag value is larger than a read may allocate.
  */
 export async function readDirectory(
@@ -146,11 +152,28 @@ export async function readDirectory(
   if (directoryLength > MAX_READ_BYTES) {
     throw new RangeError(`readRaster: "${name}" has an image directory of ${entryCount} entries`);
   }
+  if (big) {
+    // BigTIFF: the offset size (8) and a reserved 0 follow the version, as libtiff checks.
+    const header = await fetch(4, 4);
+    const [offsetSize, reserved] = [header.getUint16(0, littleEndian), header.getUint16(2, littleEndian)];
+    if (offsetSize !== 8 || reserved !== 0) {
+      throw corruptFileError(
+        name,
+        `its BigTIFF header has offset size ${offsetSize} and reserved field ${reserved}; expected 8 and 0`,
+      );
+    }
+  }
   const view = await fetch(start, directoryLength);
   const entries = new Map<number, DirectoryEntry>();
+  const seen = new Set<number>();
   for (let index = 0; index < entryCount; index++) {
     const at = countSize + index * entrySize;
     const tag = view.getUint16(at, littleEndian);
+    if (seen.has(tag)) {
+      // Readers disagree on which of the two counts (libtiff the first, geotiff.js the last).
+      throw corruptFileError(name, `its image directory has ${describeTag(tag)} twice`);
+    }
+    seen.add(tag);
     const type = view.getUint16(at + 2, littleEndian);
     const count = readUnsigned(view, at + 4, big ? 8 : 4, littleEndian);
     const typeSize = FIELD_TYPE_SIZES[type];
@@ -166,7 +189,7 @@ export async function readDirectory(
       const valueOffset = readUnsigned(view, at + (big ? 12 : 8), big ? 8 : 4, littleEndian);
       requireInFile(`the value of ${describeTag(tag)}`, valueOffset, valueBytes, fileSize, name);
     }
-    if (!entries.has(tag)) entries.set(tag, { tag, type, count });
+    entries.set(tag, { tag, type, count });
   }
   return entries;
 }
@@ -190,10 +213,113 @@ export interface TiffLayout {
   readonly pixelBytes: number;
   readonly offsetsTag: 'TileOffsets' | 'StripOffsets';
   readonly byteCountsTag: 'TileByteCounts' | 'StripByteCounts';
+  /**
+   * The predictor the blocks are decoded with: the Predictor tag (1 none, 2 horizontal, 3 floating point) for
+   * compressions whose codecs apply it (LZW, deflate, LZMA, zstd), else 1, as libtiff (and GDAL) read it.
+   */
+  readonly predictor: 1 | 2 | 3;
 }
 
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
+/** Compressions whose libtiff codecs apply the Predictor tag; libtiff ignores the tag for the others. */
+const PREDICTOR_COMPRESSIONS = new Set([5, 8, 32946, 34925, 50000]);
+
+/**
+ * The predictor of an image's blocks, checked as libtiff checks it before decoding: 1, 2 (samples of 8, 16,
+ * 32 or 64 bits) or 3 (floating-point samples).
+ */
+async function checkPredictor(
+  image: GeoTIFFImage,
+  bits: readonly number[],
+  name: string,
+): Promise<1 | 2 | 3> {
+  const directory = image.getFileDirectory();
+  const compression = Number(directory.getValue('Compression') ?? 1);
+  if (!PREDICTOR_COMPRESSIONS.has(compression) || !directory.hasTag('Predictor')) return 1;
+  const raw: unknown = await directory.loadValue('Predictor');
+  const predictor = typeof raw === 'number' ? raw : Number.NaN;
+  if (predictor !== 1 && predictor !== 2 && predictor !== 3) {
+    throw corruptFileError(
+      name,
+      `its Predictor tag is ${Array.isArray(raw) || ArrayBuffer.isView(raw) ? `[${Array.from(raw as ArrayLike<unknown>).join(', ')}]` : String(raw)}; ` +
+        'expected 1 (none), 2 (horizontal differencing) or 3 (floating point)',
+    );
+  }
+  if (predictor === 2 && !bits.every((value) => [8, 16, 32, 64].includes(value))) {
+    throw corruptFileError(
+      name,
+      `it has Predictor 2 (horizontal differencing) with ${bits.join('/')}-bit samples`,
+    );
+  }
+  if (predictor === 3) {
+    const formats = bits.map((_, sample) => image.getSampleFormat(sample));
+    if (!formats.every((format) => format === 3)) {
+      throw corruptFileError(
+        name,
+        `it has Predictor 3 (floating point) with SampleFormat ${formats.join('/')}; expected 3 (IEEE floating point)`,
+      );
+    }
+  }
+  return predictor;
+}
+
+/** Field types that hold integers (BYTE, SHORT, LONG, SBYTE, SSHORT, SLONG, LONG8, SLONG8). */
+const INTEGER_TYPES = new Set([1, 3, 4, 6, 8, 9, 16, 17]);
+
+/** The offset and byte-count tables of strips and tiles. */
+const BLOCK_TABLE_TAGS = new Set([273, 279, 324, 325]);
+
+/**
+ * Their field types as libtiff loads them on demand (as GDAL opens files): SHORT, LONG, LONG8, and SLONG8,
+ * which libtiff accepts from some writers.
+ */
+const BLOCK_TABLE_TYPES = new Set([3, 4, 16, 17]);
+
+/** Tags that decide the block layout and decoding; libtiff reads them as integers only. */
+const LAYOUT_TAGS = [256, 257, 258, 259, 273, 277, 278, 279, 284, 317, 322, 323, 324, 325, 339];
+
+/**
+ * Checks what libtiff checks of the layout tags before it reads a block: integer field types, a Compression
+ * that is a codec (0 is none), and either strips or tiles (libtiff treats a file with TileWidth or TileLength as
+ * tiled, so strip tags beside them describe another layout than the one geotiff.js would read).
+ */
+function checkLayoutTags(image: GeoTIFFImage, directory: Directory, name: string): void {
+  for (const tag of LAYOUT_TAGS) {
+    const entry = directory.get(tag);
+    if (!entry) continue;
+    if (BLOCK_TABLE_TAGS.has(tag) && !BLOCK_TABLE_TYPES.has(entry.type)) {
+      throw corruptFileError(
+        name,
+        `its ${describeTag(tag)} has field type ${entry.type}; expected SHORT, LONG or LONG8 (3, 4 or 16)`,
+      );
+    }
+    if (!INTEGER_TYPES.has(entry.type)) {
+      throw corruptFileError(
+        name,
+        `its ${describeTag(tag)} has field type ${entry.type}; expected an integer type (BYTE, SHORT, LONG, LONG8)`,
+      );
+    }
+  }
+  const fileDirectory = image.getFileDirectory();
+  if (fileDirectory.hasTag('Compression')) {
+    const compression = Number(fileDirectory.getValue('Compression'));
+    if (!isCount(compression, 0xffff))
+      throw corruptFileError(name, `its Compression tag is ${compression}; expected a codec`);
+  }
+  const strips = [TAG_STRIP_OFFSETS, TAG_STRIP_BYTE_COUNTS].filter((tag) => directory.has(tag));
+  const tiles = [322, 323, TAG_TILE_OFFSETS, TAG_TILE_BYTE_COUNTS].filter((tag) => directory.has(tag));
+  if (strips.length > 0 && tiles.length > 0) {
+    const names = (tags: number[]) => tags.map((tag) => TAG_NAMES[tag]).join(', ');
+    throw corruptFileError(name, `it has both strip tags (${names(strips)}) and tile tags (${names(tiles)})`);
+  }
+}
+
+/**
+ * Whether a size or count is a positive integer that fits the field libtiff reads it into: 32 bits for sizes
+ * and rows per strip, 16 for samples per pixel and the compression (a LONG8 or a SLONG8 beyond that range is
+ * refused by libtiff as an incorrect value).
+ */
+function isCount(value: unknown, maximum = 0xffffffff): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= maximum;
 }
 
 /**
@@ -204,17 +330,26 @@ function isCount(value: unknown): value is number {
  * @param directory - Its entries, from {@link readDirectory}.
  * @param name - The source's name, for error messages.
  * @returns The layout.
- * @throws Error (`is truncated or corrupt`) for an empty image, a missing or mis-sized offset table or
- *   blocks of no pixels; RangeError for blocks larger than {@link MAX_READ_BYTES}.
+ * @throws Error (`is truncated or corrupt`) for an empty image, a missing or mis-sized offset table,
+ *   blocks of no pixels, a layout tag of a non-integer field type, Compression 0, strip and tile tags in
+ *   one directory, or a Predictor that libtiff refuses (not 1, 2 or 3; 2 with samples that are not 8, 16,
+ *   32 or 64 bits; 3 with samples that are not floating point); RangeError for blocks larger than
+ *   {@link MAX_READ_BYTES}.
  */
-export function checkLayout(image: GeoTIFFImage, directory: Directory, name: string): TiffLayout {
+export async function checkLayout(
+  image: GeoTIFFImage,
+  directory: Directory,
+  name: string,
+): Promise<TiffLayout> {
   const width = image.getWidth();
   const height = image.getHeight();
   const samplesPerPixel = image.getSamplesPerPixel();
   if (!isCount(width) || !isCount(height)) {
     throw corruptFileError(name, `its image is ${width} x ${height} pixels`);
   }
-  if (!isCount(samplesPerPixel)) throw corruptFileError(name, `it has ${samplesPerPixel} samples per pixel`);
+  if (!isCount(samplesPerPixel, 0xffff))
+    throw corruptFileError(name, `it has ${samplesPerPixel} samples per pixel`);
+  checkLayoutTags(image, directory, name);
   const tiled = image.isTiled;
   const fileDirectory = image.getFileDirectory();
   let blockWidth: number;
@@ -277,6 +412,7 @@ export function checkLayout(image: GeoTIFFImage, directory: Directory, name: str
     pixelBytes,
     offsetsTag: tiled ? 'TileOffsets' : 'StripOffsets',
     byteCountsTag: tiled ? 'TileByteCounts' : 'StripByteCounts',
+    predictor: await checkPredictor(image, bits, name),
   };
 }
 
@@ -297,7 +433,7 @@ export interface BlockRef {
 /** A block with its place in the file. */
 export interface LocatedBlock extends BlockRef {
   readonly offset: number;
-  /** 0 for a sparse block (not written; read as nodata, or 0, as GDAL does). */
+  /** 0 for a sparse block (offset 0 too: not written; read as nodata, or 0, as GDAL does). */
   readonly byteCount: number;
 }
 
@@ -396,6 +532,14 @@ export async function locateBlocks(
     const { offset, byteCount } = block;
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(byteCount) || offset < 0 || byteCount < 0) {
       throw corruptFileError(name, `${block.label} has offset ${offset} and byte count ${byteCount}`);
+    }
+    if (byteCount === 0 && offset !== 0) {
+      // A sparse block has offset 0 and byte count 0 (GDAL's SPARSE_OK); a lone 0 byte count is damage, which
+      // libtiff sometimes repairs by guessing the strip's size.
+      throw corruptFileError(
+        name,
+        `${block.label} has offset ${offset} and byte count 0; a sparse block has both 0`,
+      );
     }
     if (byteCount > MAX_READ_BYTES) {
       throw corruptFileError(
