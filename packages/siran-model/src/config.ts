@@ -155,12 +155,40 @@ export function resolveSiranConfig(input: SiranConfigInput): SiranConfig {
       `resolveSiranConfig: unknown preset "${presetName}"; expected one of ${Object.keys(SIRAN_PRESETS).join(', ')}`,
     );
   }
+  // A misspelt or foreign field is an error, not silently the preset's value.
+  const known = new Set([...Object.keys(preset), 'preset']);
+  const unknown = Object.keys(overrides).filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `resolveSiranConfig: unknown field(s) ${unknown.map((key) => `"${key}"`).join(', ')}; expected ${[...known].join(', ')}`,
+    );
+  }
+  const unknownTerms = Object.keys(overrides.lossWeights ?? {}).filter((key) => !(key in preset.lossWeights));
+  if (unknownTerms.length > 0) {
+    throw new RangeError(
+      `resolveSiranConfig: unknown loss term(s) ${unknownTerms.map((key) => `"${key}"`).join(', ')}; expected ${Object.keys(preset.lossWeights).join(', ')}`,
+    );
+  }
   const config: SiranConfig = {
     ...preset,
     ...overrides,
     preset: presetName,
     lossWeights: { ...preset.lossWeights, ...overrides.lossWeights },
   };
+  for (const [field, value] of Object.entries(config)) {
+    const expected = Array.isArray(preset[field as keyof SiranConfig])
+      ? 'array'
+      : typeof preset[field as keyof SiranConfig];
+    const actual = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+    if (actual !== expected) {
+      throw new RangeError(
+        `resolveSiranConfig: ${field} must be ${expected === 'array' ? 'an array' : `a ${expected}`}, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  if (!Number.isSafeInteger(config.seed)) {
+    throw new RangeError(`resolveSiranConfig: seed must be an integer, got ${config.seed}`);
+  }
   for (const field of [
     'channels',
     'generatorBlocks',
@@ -195,7 +223,7 @@ export function resolveSiranConfig(input: SiranConfigInput): SiranConfig {
       throw new RangeError(`resolveSiranConfig: ${field} must be positive, got ${config[field]}`);
   }
   for (const [term, weight] of Object.entries(config.lossWeights)) {
-    if (!(weight >= 0))
+    if (typeof weight !== 'number' || !(weight >= 0))
       throw new RangeError(`resolveSiranConfig: lossWeights.${term} must be >= 0, got ${weight}`);
   }
   if (config.channels % config.heads !== 0) {

@@ -175,3 +175,31 @@ describe('generatorFlops', () => {
     expect(hybrid.parameters).toBeGreaterThan(flops.parameters);
   });
 });
+
+describe('resolveSiranConfig refuses what it would otherwise ignore', () => {
+  it('names misspelt fields, unknown loss terms and values of the wrong type (as a damaged model.json has them)', () => {
+    expect(() => resolveSiranConfig({ preset: 'tiny', heads_: 2 } as never)).toThrow(
+      /unknown field\(s\) "heads_"; expected .*heads/,
+    );
+    expect(() => resolveSiranConfig({ preset: 'tiny', lossWeights: { pixel_: 1 } } as never)).toThrow(
+      /unknown loss term\(s\) "pixel_"/,
+    );
+    expect(() => resolveSiranConfig({ preset: 'tiny', residual: '' } as never)).toThrow(
+      /residual must be a boolean, got ""/,
+    );
+    expect(() => resolveSiranConfig({ preset: 'tiny', ablations: 'no-ot' } as never)).toThrow(
+      /ablations must be an array/,
+    );
+    expect(() => resolveSiranConfig({ preset: 'tiny', lossWeights: { sinkhorn: true } } as never)).toThrow(
+      /lossWeights\.sinkhorn must be >= 0, got true/,
+    );
+    expect(() => resolveSiranConfig({ preset: 'tiny', lossWeights: { ssim: null } } as never)).toThrow(
+      /lossWeights\.ssim must be >= 0, got null/,
+    );
+    expect(() => resolveSiranConfig({ preset: 'tiny', learningRate: '0.1' } as never)).toThrow(
+      /learningRate must be a number, got "0\.1"/,
+    );
+    expect(() => resolveSiranConfig({ preset: 'tiny', seed: 1.5 })).toThrow(/seed must be an integer/);
+    expect(resolveSiranConfig({ preset: 'tiny', heads: 4 }).heads).toBe(4);
+  });
+});
