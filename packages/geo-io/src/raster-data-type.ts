@@ -87,3 +87,13 @@ export function dataTypeFromTiff(sampleFormat: number, bits: number): RasterData
 export function isFloatDataType(dataType: RasterDataType): boolean {
   return dataType === 'float32' || dataType === 'float64';
 }
+
+/** The range of each integer element type (values are rounded and clamped into it when written or resampled). */
+export const INTEGER_RANGES: Readonly<Partial<Record<RasterDataType, readonly [number, number]>>> = {
+  uint8: [0, 255],
+  int8: [-128, 127],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+  uint32: [0, 4294967295],
+  int32: [-2147483648, 2147483647],
+};

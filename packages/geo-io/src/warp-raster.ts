@@ -11,7 +11,7 @@ import {
   sampleScaled,
   validValue,
 } from './internal/resampling.js';
-import { createTypedArray, dataTypeOf, isFloatDataType } from './raster-data-type.js';
+import { createTypedArray, dataTypeOf, INTEGER_RANGES, isFloatDataType } from './raster-data-type.js';
 import { resolveCrs, sameCrs } from './resolve-crs.js';
 import type { Raster, RasterDataType, TargetGrid } from './types.js';
 
@@ -81,15 +81,6 @@ export const DEFAULT_WARP_RASTER_OPTIONS: WarpRasterOptions = {
   transformer: { maxError: GDALWARP_DEFAULT_MAX_ERROR },
   kernelScaling: 'gdal',
   warpMemoryLimit: DEFAULT_WARP_MEMORY_LIMIT,
-};
-
-const INTEGER_RANGES: Partial<Record<RasterDataType, [number, number]>> = {
-  uint8: [0, 255],
-  int8: [-128, 127],
-  uint16: [0, 65535],
-  int16: [-32768, 32767],
-  uint32: [0, 4294967295],
-  int32: [-2147483648, 2147483647],
 };
 
 /** Bits, signedness and floating point of each data type, as GDALDataTypeUnion sees them. */
@@ -445,7 +436,7 @@ interface WarpContext {
   readonly width: number;
   readonly height: number;
   readonly fill: number;
-  readonly range: [number, number] | undefined;
+  readonly range: readonly [number, number] | undefined;
 }
 
 function store(context: WarpContext, band: number, row: number, column: number, value: number): void {

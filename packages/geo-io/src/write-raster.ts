@@ -14,7 +14,13 @@ import {
   type TiffField,
   tiffLayout,
 } from './internal/tiff-encoder.js';
-import { createTypedArray, dataTypeOf, isFloatDataType, TIFF_SAMPLE_TYPES } from './raster-data-type.js';
+import {
+  createTypedArray,
+  dataTypeOf,
+  INTEGER_RANGES,
+  isFloatDataType,
+  TIFF_SAMPLE_TYPES,
+} from './raster-data-type.js';
 import type { Raster, RasterDataType, RasterTypedArray } from './types.js';
 
 export type { BandDescription } from './internal/cog-band-metadata.js';
@@ -96,15 +102,6 @@ const deflateAsync = promisify(deflate);
 /** Blocks compressed concurrently (on libuv's thread pool) while earlier ones are written. */
 const BLOCKS_IN_FLIGHT = 4;
 
-const TYPE_RANGES: Partial<Record<RasterDataType, [number, number]>> = {
-  uint8: [0, 255],
-  int8: [-128, 127],
-  uint16: [0, 65535],
-  int16: [-32768, 32767],
-  uint32: [0, 4294967295],
-  int32: [-2147483648, 2147483647],
-};
-
 function encodeGeoKeys(keys: readonly GeoKeyEntry[]): TiffField[] {
   const directory = [1, 1, 0, keys.length];
   const doubles: number[] = [];
@@ -134,7 +131,7 @@ function extractBlock(
 ): RasterTypedArray {
   const output = createTypedArray(dataType, block.width * block.height);
   const [, rows, columns] = raster.data.shape;
-  const range = TYPE_RANGES[dataType];
+  const range = INTEGER_RANGES[dataType];
   const fill = raster.nodata !== null && Number.isFinite(raster.nodata) ? raster.nodata : 0;
   const { data, stride, offset } = raster.data;
   for (let row = 0; row < Math.min(block.rows, rows - block.y); row++) {

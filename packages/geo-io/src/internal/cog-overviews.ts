@@ -3,7 +3,7 @@
  * the whole level fits in one tile. Values are computed from the full-resolution values as stored in the file
  * (after the writer's conversion to the output type), so that an overview describes exactly the pixels beneath.
  */
-import { createTypedArray, isFloatDataType } from '../raster-data-type.js';
+import { createTypedArray, INTEGER_RANGES, isFloatDataType } from '../raster-data-type.js';
 import type { Raster, RasterDataType, RasterTypedArray } from '../types.js';
 
 /** How overview pixels are computed from the full-resolution pixels they cover. */
@@ -14,15 +14,6 @@ export interface OverviewSize {
   readonly width: number;
   readonly height: number;
 }
-
-const INTEGER_RANGES: Partial<Record<RasterDataType, readonly [number, number]>> = {
-  uint8: [0, 255],
-  int8: [-128, 127],
-  uint16: [0, 65535],
-  int16: [-32768, 32767],
-  uint32: [0, 4294967295],
-  int32: [-2147483648, 2147483647],
-};
 
 /**
  * Overview sizes: `ceil(size / 2)` per level, until both dimensions fit in one tile; none when the image already

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { createLazPerfInstance } from './laz-perf.js';
+import { FIELD_TYPE_SIZES, TAG_NAMES } from './tiff-checks.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Random numbers and mutations
@@ -154,53 +155,6 @@ function nearbyValue(value: number, random: () => number, fileSize: number, widt
   return pick(random, choices);
 }
 
-/** Byte size of each TIFF field type. */
-const TIFF_TYPE_SIZES: Readonly<Record<number, number>> = {
-  1: 1,
-  2: 1,
-  3: 2,
-  4: 4,
-  5: 8,
-  6: 1,
-  7: 1,
-  8: 2,
-  9: 4,
-  10: 8,
-  11: 4,
-  12: 8,
-  13: 4,
-  16: 8,
-  17: 8,
-  18: 8,
-};
-
-const TIFF_TAG_NAMES: Readonly<Record<number, string>> = {
-  256: 'ImageWidth',
-  257: 'ImageLength',
-  258: 'BitsPerSample',
-  259: 'Compression',
-  262: 'Photometric',
-  273: 'StripOffsets',
-  277: 'SamplesPerPixel',
-  278: 'RowsPerStrip',
-  279: 'StripByteCounts',
-  284: 'PlanarConfiguration',
-  317: 'Predictor',
-  322: 'TileWidth',
-  323: 'TileLength',
-  324: 'TileOffsets',
-  325: 'TileByteCounts',
-  339: 'SampleFormat',
-  33550: 'ModelPixelScale',
-  33922: 'ModelTiepoint',
-  34264: 'ModelTransformation',
-  34735: 'GeoKeyDirectory',
-  34736: 'GeoDoubleParams',
-  34737: 'GeoAsciiParams',
-  42112: 'GDAL_METADATA',
-  42113: 'GDAL_NODATA',
-};
-
 /** Tags whose edits decide the layout; chosen more often than the others. */
 const TIFF_LAYOUT_TAGS = new Set([256, 257, 258, 259, 273, 277, 278, 279, 284, 317, 322, 323, 324, 325, 339]);
 
@@ -246,7 +200,7 @@ export function parseTiffStructure(bytes: Uint8Array): TiffStructure | null {
     const type = readUnsigned(bytes, at + 2, 2, little);
     const entryCount = readUnsigned(bytes, at + 4, pointer, little);
     const valueAt = at + 4 + pointer;
-    const inline = (TIFF_TYPE_SIZES[type] ?? 1) * entryCount <= pointer;
+    const inline = (FIELD_TYPE_SIZES[type] ?? 1) * entryCount <= pointer;
     entries.push({
       tag: readUnsigned(bytes, at, 2, little),
       type,
@@ -261,7 +215,7 @@ export function parseTiffStructure(bytes: Uint8Array): TiffStructure | null {
 }
 
 function tagName(tag: number): string {
-  return TIFF_TAG_NAMES[tag] ?? `tag ${tag}`;
+  return TAG_NAMES[tag] ?? `tag ${tag}`;
 }
 
 /**
@@ -295,7 +249,7 @@ export function editTiffField(original: Uint8Array, random: () => number): Mutat
     writeUnsigned(bytes, entry.at + 2, 2, type, little);
     return done(`${name} type ${entry.type} -> ${type}`);
   }
-  const typeSize = TIFF_TYPE_SIZES[entry.type] ?? 1;
+  const typeSize = FIELD_TYPE_SIZES[entry.type] ?? 1;
   const integer = [1, 3, 4, 16].includes(entry.type);
   if (choice < 0.55 || !integer || entry.count === 0) {
     // The value field: the value itself when it fits, else the offset of the values.
@@ -316,7 +270,7 @@ export function editTiffField(original: Uint8Array, random: () => number): Mutat
     return done(`${name}[${element}] ${old} -> ${value}`);
   }
   if (choice < 0.9) {
-    const tag = pick(random, [...Object.keys(TIFF_TAG_NAMES).map(Number), 0, 65000]);
+    const tag = pick(random, [...Object.keys(TAG_NAMES).map(Number), 0, 65000]);
     writeUnsigned(bytes, entry.at, 2, tag, little);
     return done(`${name} retagged as ${tagName(tag)}`);
   }

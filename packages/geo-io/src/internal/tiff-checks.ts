@@ -10,7 +10,7 @@ import type { PixelWindow } from '../types.js';
 export const MAX_READ_BYTES = 2 ** 31;
 
 /** Byte size of each TIFF field type (TIFF 6.0 and BigTIFF). */
-const FIELD_TYPE_SIZES: Readonly<Record<number, number>> = {
+export const FIELD_TYPE_SIZES: Readonly<Record<number, number>> = {
   1: 1,
   2: 1,
   3: 2,
@@ -29,7 +29,8 @@ const FIELD_TYPE_SIZES: Readonly<Record<number, number>> = {
   18: 8,
 };
 
-const TAG_NAMES: Readonly<Record<number, string>> = {
+/** Names of the TIFF tags the readers check. */
+export const TAG_NAMES: Readonly<Record<number, string>> = {
   256: 'ImageWidth',
   257: 'ImageLength',
   258: 'BitsPerSample',
