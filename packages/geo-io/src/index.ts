@@ -50,6 +50,7 @@ export { parseWorldFile, worldFileCandidates } from './world-file.js';
 export {
   type BandDescription,
   DEFAULT_WRITE_RASTER_OPTIONS,
+  encodeRaster,
   type OverviewResampling,
   type WriteRasterLayout,
   type WriteRasterOptions,

@@ -327,7 +327,7 @@ interface WrittenBlocks {
  * blocks row by row, at increasing offsets.
  */
 async function writeBlocks(
-  handle: FileHandle,
+  sink: ByteSink,
   level: Level,
   start: number,
   dataType: RasterDataType,
@@ -341,7 +341,7 @@ async function writeBlocks(
   const queue: Promise<Uint8Array>[] = [];
   const writeNext = async () => {
     const encoded = await (queue.shift() as Promise<Uint8Array>);
-    await handle.write(encoded, 0, encoded.length, position);
+    await sink.write(encoded, position);
     offsets.push(position);
     counts.push(encoded.length);
     position += encoded.length;
@@ -428,16 +428,90 @@ export async function writeRaster(
   raster: Raster,
   options: WriteRasterOptions = {},
 ): Promise<void> {
+  const temporary = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+  let handle: FileHandle | undefined;
+  let completed = false;
+  try {
+    // Checks come first inside encodeTiff, so a refused raster leaves no file behind (the temporary is removed).
+    handle = await open(temporary, 'w');
+    const file = handle;
+    await encodeTiff(path, raster, options, {
+      write: async (bytes, position) => {
+        await file.write(bytes, 0, bytes.length, position);
+      },
+    });
+    await handle.sync();
+    completed = true;
+  } finally {
+    await handle?.close();
+    if (!completed) await unlink(temporary).catch(() => undefined);
+  }
+  await rename(temporary, path);
+}
+
+/**
+ * Encodes a raster as GeoTIFF bytes in memory, exactly the bytes {@link writeRaster} writes to a file: for
+ * answering an HTTP request, storing in a database or handing a download to a browser.
+ *
+ * @param raster - The raster; `data` shaped `[bands, rows, cols]`.
+ * @param options - As for {@link writeRaster}.
+ * @returns The file's bytes.
+ * @throws The errors of {@link writeRaster}, naming the raster `<memory>`.
+ * @example
+ * ```ts
+ * const bytes = await encodeRaster(dem, { compression: 'deflate', tileSize: 256, layout: 'cog', predictor: 'auto' });
+ * const back = await readRaster(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+ * ```
+ */
+export async function encodeRaster(raster: Raster, options: WriteRasterOptions = {}): Promise<Uint8Array> {
+  const sink = new MemorySink();
+  await encodeTiff('<memory>', raster, options, sink);
+  return sink.bytes();
+}
+
+/** Where the encoder puts its bytes: at absolute positions, in any order. */
+interface ByteSink {
+  write(bytes: Uint8Array, position: number): Promise<void>;
+}
+
+/** A byte sink in memory that grows as needed. */
+class MemorySink implements ByteSink {
+  private buffer = new Uint8Array(1 << 16);
+  private length = 0;
+
+  async write(bytes: Uint8Array, position: number): Promise<void> {
+    const end = position + bytes.length;
+    if (end > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(end, 2 * this.buffer.length));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    }
+    this.buffer.set(bytes, position);
+    this.length = Math.max(this.length, end);
+  }
+
+  bytes(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+}
+
+/** The GeoTIFF encoder behind {@link writeRaster} and {@link encodeRaster}; `name` is used in messages. */
+async function encodeTiff(
+  name: string,
+  raster: Raster,
+  options: WriteRasterOptions,
+  sink: ByteSink,
+): Promise<void> {
   const settings: WriteSettings = { ...DEFAULT_WRITE_RASTER_OPTIONS, ...options };
   // The COG options may be passed as `undefined` (e.g. forwarded from optional settings): defaults then.
   for (const key of ['layout', 'overviewResampling', 'predictor', 'bands'] as const) {
     if (options[key] === undefined) Object.assign(settings, { [key]: DEFAULT_WRITE_RASTER_OPTIONS[key] });
   }
-  checkRaster(path, raster, settings);
+  checkRaster(name, raster, settings);
   const dataType = options.dataType ?? dataTypeOf(raster.data.data);
   if (!isFloatDataType(dataType) && raster.nodata !== null && Number.isNaN(raster.nodata)) {
     throw new RangeError(
-      `writeRaster: "${path}": nodata NaN cannot be stored as ${dataType}; choose a finite nodata`,
+      `writeRaster: "${name}": nodata NaN cannot be stored as ${dataType}; choose a finite nodata`,
     );
   }
   const bytesPerSample = TIFF_SAMPLE_TYPES[dataType].bits / 8;
@@ -456,10 +530,7 @@ export async function writeRaster(
     ...(level.overview ? [] : geoFields(raster, settings)),
     ...blockFields(level, written.offsets, written.counts, bigTiff),
   ];
-  const temporary = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
-  const handle = await open(temporary, 'w');
-  let completed = false;
-  try {
+  {
     const headerSize = tiffLayout(bigTiff).headerSize;
     if (settings.layout === 'cog') {
       // IFD sizes depend only on field types and counts: reserve them with placeholder offsets, write the
@@ -476,33 +547,27 @@ export async function writeRaster(
       }
       const written: WrittenBlocks[] = new Array(levels.length);
       for (let index = levels.length - 1; index >= 0; index--) {
-        written[index] = await writeBlocks(handle, levels[index], position, dataType, predictor, settings);
+        written[index] = await writeBlocks(sink, levels[index], position, dataType, predictor, settings);
         position = written[index].end;
       }
       for (let index = 0; index < levels.length; index++) {
         const next = index + 1 < levels.length ? ifdOffsets[index + 1] : 0;
         const ifd = encodeIfd(fieldsOf(levels[index], written[index]), ifdOffsets[index], bigTiff, next);
         if (ifd.length !== ifdSizes[index]) {
-          throw new Error(`writeRaster: "${path}": internal error, IFD ${index} changed size`);
+          throw new Error(`writeRaster: "${name}": internal error, IFD ${index} changed size`);
         }
-        await handle.write(ifd, 0, ifd.length, ifdOffsets[index]);
+        await sink.write(ifd, ifdOffsets[index]);
       }
       const header = encodeTiffHeader(bigTiff, ifdOffsets[0]);
-      await handle.write(header, 0, header.length, 0);
+      await sink.write(header, 0);
     } else {
       const [level] = levels;
-      const written = await writeBlocks(handle, level, headerSize, dataType, predictor, settings);
+      const written = await writeBlocks(sink, level, headerSize, dataType, predictor, settings);
       const ifdOffset = written.end + (written.end % 2);
       const ifd = encodeIfd(fieldsOf(level, written), ifdOffset, bigTiff);
-      await handle.write(ifd, 0, ifd.length, ifdOffset);
+      await sink.write(ifd, ifdOffset);
       const header = encodeTiffHeader(bigTiff, ifdOffset);
-      await handle.write(header, 0, header.length, 0);
+      await sink.write(header, 0);
     }
-    await handle.sync();
-    completed = true;
-  } finally {
-    await handle.close();
-    if (!completed) await unlink(temporary).catch(() => undefined);
   }
-  await rename(temporary, path);
 }
