@@ -33,7 +33,7 @@ describe('encodeRaster', () => {
       const bytes = await encodeRaster(dem, options);
       expect(Buffer.from(bytes).equals(readFileSync(path))).toBe(true);
       const back = await readRaster(
-        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
       );
       expect(Buffer.from(back.data.data.buffer).equals(Buffer.from(dem.data.data.buffer))).toBe(true);
       expect(back.nodata).toBe(-9999);

@@ -460,7 +460,7 @@ export async function writeRaster(
  * @example
  * ```ts
  * const bytes = await encodeRaster(dem, { compression: 'deflate', tileSize: 256, layout: 'cog', predictor: 'auto' });
- * const back = await readRaster(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+ * const back = await readRaster(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
  * ```
  */
 export async function encodeRaster(raster: Raster, options: WriteRasterOptions = {}): Promise<Uint8Array> {
