@@ -215,6 +215,22 @@ function roundIfCloseEnough(value: number): number {
 }
 
 /**
+ * One axis of a source window, as GDAL computes it: the bounding range `[min, max]` of the transformed points,
+ * clamped to the source, widened by `radius` on both sides, or the whole axis when the range covers more than
+ * 90 % of it.
+ *
+ * @returns `[start, length, rawLength]`: the window, and the range's own length (clamped) before widening.
+ */
+function axisWindow(min: number, max: number, size: number, radius: number): [number, number, number] {
+  const minClamped = Math.trunc(Math.max(0, min));
+  const maxClamped = Math.trunc(Math.min(Math.ceil(max), size));
+  const rawLength = Math.max(0, Math.min(size - minClamped, max - min));
+  if (maxClamped - minClamped > 0.9 * size) return [0, size, rawLength];
+  const start = Math.max(0, Math.min(minClamped - radius, size));
+  return [start, Math.max(0, Math.min(size - start, maxClamped - start + radius)), rawLength];
+}
+
+/**
  * The source window of the target rectangle `(dx, dy, dw, dh)`: 21 points along each edge of the
  * rectangle (pixel corners) are transformed exactly, or, if any fails, a 23 x 23 grid over it; the
  * window is their bounding box plus the kernel radius (widened by the scale), clamped to the
@@ -283,30 +299,8 @@ function computeSourceWindow(
     radiusX += 10;
     radiusY += 10;
   }
-  const minXClamped = Math.trunc(Math.max(0, minX));
-  const minYClamped = Math.trunc(Math.max(0, minY));
-  const maxXClamped = Math.trunc(Math.min(Math.ceil(maxX), sourceWidth));
-  const maxYClamped = Math.trunc(Math.min(Math.ceil(maxY), sourceHeight));
-  const rawWidth = Math.max(0, Math.min(sourceWidth - minXClamped, maxX - minX));
-  const rawHeight = Math.max(0, Math.min(sourceHeight - minYClamped, maxY - minY));
-  let x: number;
-  let width: number;
-  if (maxXClamped - minXClamped > 0.9 * sourceWidth) {
-    x = 0;
-    width = sourceWidth;
-  } else {
-    x = Math.max(0, Math.min(minXClamped - radiusX, sourceWidth));
-    width = Math.max(0, Math.min(sourceWidth - x, maxXClamped - x + radiusX));
-  }
-  let y: number;
-  let height: number;
-  if (maxYClamped - minYClamped > 0.9 * sourceHeight) {
-    y = 0;
-    height = sourceHeight;
-  } else {
-    y = Math.max(0, Math.min(minYClamped - radiusY, sourceHeight));
-    height = Math.max(0, Math.min(sourceHeight - y, maxYClamped - y + radiusY));
-  }
+  const [x, width, rawWidth] = axisWindow(minX, maxX, sourceWidth, radiusX);
+  const [y, height, rawHeight] = axisWindow(minY, maxY, sourceHeight, radiusY);
   const fillRatio = (width * height) / Math.max(1, (maxX - minX + 2 * radiusX) * (maxY - minY + 2 * radiusY));
   return { x, y, width, height, extraX: width - rawWidth, extraY: height - rawHeight, fillRatio };
 }

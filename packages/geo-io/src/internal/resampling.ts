@@ -40,49 +40,33 @@ export function pixelIndex(x: number, size: number): number {
   return index === size ? size - 1 : index;
 }
 
-/** The horizontal weights of the 4-tap kernels, reused from call to call (the sampling is synchronous). */
-const WEIGHTS_X = new Float64Array(4);
+/** The horizontal weights of the bilinear taps, reused from call to call (the sampling is synchronous). */
+const BILINEAR_X = new Float64Array(2);
 
 /**
- * Separable kernel interpolation around `(x, y)`, renormalised over the valid taps so that a
- * nodata pixel contributes nothing; `NaN` when the valid weight is negligible.
+ * Bilinear interpolation between the four nearest pixel centres, renormalised over the valid ones
+ * (GDAL's 4-sample bilinear: outside the band or nodata taps drop out); `NaN` when the valid weight is negligible.
  */
-function sampleSeparable(
-  band: SourceBand,
-  x: number,
-  y: number,
-  radius: number,
-  weight: (d: number) => number,
-): number {
+export function sampleBilinear(band: SourceBand, x: number, y: number): number {
   const centreX = x - 0.5;
   const centreY = y - 0.5;
-  const firstX = Math.floor(centreX) - radius + 1;
-  const firstY = Math.floor(centreY) - radius + 1;
-  const taps = 2 * radius;
-  const weightsX = taps <= WEIGHTS_X.length ? WEIGHTS_X : new Float64Array(taps);
-  for (let i = 0; i < taps; i++) weightsX[i] = weight(centreX - (firstX + i));
+  const firstX = Math.floor(centreX);
+  const firstY = Math.floor(centreY);
+  for (let i = 0; i < 2; i++) BILINEAR_X[i] = bilinearWeight(centreX - (firstX + i));
   let sum = 0;
   let weightSum = 0;
-  for (let j = 0; j < taps; j++) {
-    const weightY = weight(centreY - (firstY + j));
+  for (let j = 0; j < 2; j++) {
+    const weightY = bilinearWeight(centreY - (firstY + j));
     if (weightY === 0) continue;
-    for (let i = 0; i < taps; i++) {
+    for (let i = 0; i < 2; i++) {
       const value = validValue(band, firstX + i, firstY + j);
       if (Number.isNaN(value)) continue;
-      const w = weightY * weightsX[i];
+      const w = weightY * BILINEAR_X[i];
       sum += w * value;
       weightSum += w;
     }
   }
   return Math.abs(weightSum) < 1e-5 ? Number.NaN : sum / weightSum;
-}
-
-/**
- * Bilinear interpolation between the four nearest pixel centres, renormalised over the valid ones
- * (GDAL's 4-sample bilinear: outside the band or nodata taps drop out).
- */
-export function sampleBilinear(band: SourceBand, x: number, y: number): number {
-  return sampleSeparable(band, x, y, 1, bilinearWeight);
 }
 
 const CUBIC_X = new Float64Array(4);
