@@ -283,7 +283,8 @@ export async function predictScene(
   let shareSum = 0;
   let rowStats = { validPixels: 0, shareSum: 0, check: outputCheck.fresh() };
   const restored = new Set<number>();
-  for (const [index] of tileRows(grid.height, settings).entries()) {
+  const rowCount = tileRows(grid.height, settings).length;
+  for (let index = 0; index < rowCount; index++) {
     const stats = partial?.has(index) ? await partial.restore(index, output) : null;
     if (stats === null) continue;
     restored.add(index);
