@@ -64,8 +64,11 @@ export {
 export {
   DEFAULT_PREDICT_SCENE_OPTIONS,
   type PredictFallback,
+  type PredictRasterOptions,
+  type PredictRasterResult,
   type PredictSceneOptions,
   type PredictSceneResult,
+  predictRaster,
   predictScene,
   recommendedTileSize,
   tileStarts,

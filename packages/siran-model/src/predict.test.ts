@@ -5,12 +5,20 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { activateBackend } from '@siran/backend';
-import { type Raster, readRaster, readRasterInfo, resolveCrs, writeRaster } from '@siran/geo-io';
+import { rasterSourceFromRaster } from '@siran/dataset-builder';
+import {
+  encodeRaster,
+  type Raster,
+  readRaster,
+  readRasterInfo,
+  resolveCrs,
+  writeRaster,
+} from '@siran/geo-io';
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray from 'ndarray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSiranModel, disposeSiranModel, type SiranModel } from './model.js';
-import { predictScene, recommendedTileSize, tileStarts } from './predict.js';
+import { predictRaster, predictScene, recommendedTileSize, tileStarts } from './predict.js';
 
 let work: string;
 let model: SiranModel;
@@ -342,3 +350,56 @@ describe('predictScene over HTTP', () => {
     }
   });
 });
+
+describe('predictRaster', () => {
+  it('predicts rasters in memory exactly as predictScene does from files, and encodes to the same GeoTIFF', async () => {
+    const { coarsePath, guidePath } = await writeInputs();
+    const options = { tile: 32, overlap: 8 } as const;
+    const out = path.join(work, 'memory-file.tif');
+    const written = await predictScene(model, coarsePath, guidePath, out, options);
+    const coarse = await readRaster(toArrayBuffer(await readFile(coarsePath)));
+    const guide = rasterSourceFromRaster(
+      await readRaster(toArrayBuffer(await readFile(guidePath))),
+      'guide.tif',
+    );
+    const { raster, ...result } = await predictRaster(model, coarse, guide, options);
+    expect(result.metadata).toEqual(written.metadata);
+    expect(result.validPixels).toBe(written.validPixels);
+    const fromFile = await readRaster(out);
+    expect(Buffer.from(raster.data.data.buffer).equals(Buffer.from(fromFile.data.data.buffer))).toBe(true);
+    const bytes = await encodeRaster(raster, {
+      compression: 'deflate',
+      tileSize: 256,
+      metadata: result.metadata,
+      layout: 'cog',
+      predictor: 'auto',
+      bands: [{ description: 'elevation', unit: 'm' }],
+    });
+    expect(Buffer.from(bytes).equals(await readFile(out))).toBe(true);
+  });
+
+  it("stops between tiles when its signal is aborted, with the signal's reason", async () => {
+    const { coarsePath, guidePath } = await writeInputs();
+    const coarse = await readRaster(coarsePath);
+    const guide = rasterSourceFromRaster(await readRaster(guidePath), 'guide.tif');
+    const controller = new AbortController();
+    let tiles = 0;
+    await expect(
+      predictRaster(model, coarse, guide, {
+        tile: 32,
+        overlap: 8,
+        selfCheck: false,
+        signal: controller.signal,
+        onProgress: () => {
+          tiles += 1;
+          if (tiles === 2) controller.abort(new Error('cancelled by the user'));
+        },
+      }),
+    ).rejects.toThrow('cancelled by the user');
+    expect(tiles).toBe(2);
+  });
+});
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}

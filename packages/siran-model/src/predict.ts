@@ -10,7 +10,6 @@ import {
   type CrsInput,
   type Raster,
   readRaster,
-  readRasterInfo,
   type TargetGrid,
   targetGridAtResolution,
   windowGeoTransform,
@@ -20,7 +19,12 @@ import ndarray from 'ndarray';
 import { type AdaptOptions, type AdaptResult, adaptOnSources } from './adapt.js';
 import { isAblated } from './config.js';
 import { checkGuideStatistics, coarseMetresPerUnit, coarseToMetres, sampleGuide } from './input-checks.js';
-import { PartialOutput, predictionFingerprint, removeStaleTemporaries } from './internal/partial-output.js';
+import {
+  PartialOutput,
+  type PartialRowStats,
+  predictionFingerprint,
+  removeStaleTemporaries,
+} from './internal/partial-output.js';
 import {
   checkTiling,
   interleaveGuide,
@@ -109,13 +113,18 @@ export interface PredictSceneOptions {
    * again predicts only what it had not finished. The directory is removed once the output is written.
    */
   readonly resume?: boolean;
+  /**
+   * Cancels the prediction: checked between tiles (of the self-check too); the prediction then rejects with the
+   * signal's reason and writes nothing.
+   */
+  readonly signal?: AbortSignal;
   /** Called after each tile (the self-check's tiles first, under the stage `'self-check'`). */
   readonly onProgress?: (done: number, total: number, stage: 'self-check' | 'predict') => void;
 }
 
 /** Defaults of {@link PredictSceneOptions}. */
 export const DEFAULT_PREDICT_SCENE_OPTIONS: Required<
-  Omit<PredictSceneOptions, 'guideCrs' | 'onProgress' | 'coarseVerticalUnit' | 'outputCheck'>
+  Omit<PredictSceneOptions, 'guideCrs' | 'onProgress' | 'coarseVerticalUnit' | 'outputCheck' | 'signal'>
 > = {
   guideBands: [0, 1, 2],
   coarseBand: 0,
@@ -158,9 +167,34 @@ export interface PredictSceneResult {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+/** A finished prediction in memory: the float32 DEM in metres on the guide's grid, and what was done. */
+export interface PredictRasterResult extends PredictSceneResult {
+  /** The prediction: one float32 band in metres on the guide's grid, `nodata` where the coarse DEM has none. */
+  readonly raster: Raster;
+}
+
+/** Options for {@link predictRaster}: those of {@link predictScene} without the files' own (`guideCrs`, `resume`). */
+export interface PredictRasterOptions extends Omit<PredictSceneOptions, 'guideCrs' | 'resume'> {
+  /** Name of the coarse DEM in messages. Default `'coarse DEM'`. */
+  readonly coarseName?: string;
+}
+
+/** Finished rows of tiles kept between runs (see `PartialOutput`). */
+interface RowStore {
+  has(index: number): boolean;
+  restore(index: number, output: Float32Array): Promise<PartialRowStats | null>;
+  save(
+    index: number,
+    output: Float32Array,
+    rowFrom: number,
+    rowTo: number,
+    stats: PartialRowStats,
+  ): Promise<void>;
+}
+
 /**
  * Super-resolves a whole scene: reads the coarse DEM onto the guide's grid (cubic convolution), runs the model
- * over overlapping tiles and writes a float32 GeoTIFF in metres on the guide's grid.
+ * over overlapping tiles and writes a float32 cloud-optimised GeoTIFF in metres on the guide's grid.
  *
  * Unless `selfCheck` is false, a cross-scale self-check runs first (the coarse DEM coarsened once more and
  * super-resolved back, against bicubic); its expected gain goes into the output's metadata, and with the default
@@ -177,11 +211,12 @@ export interface PredictSceneResult {
  *   the tiling options are out of range, (with `checkInputs`) the coarse heights are not metres or the guide's
  *   values are not of the kind the model was trained on, or (with the self-check) the coarse DEM is not coarser
  *   than the guide; and, with `strict`, after predicting and before writing, if the prediction fails the output
- *   check (non-finite values, or values outside the coarse DEM's range widened by the margin).
+ *   check (non-finite values, or values outside the coarse DEM's range widened by the margin). The `signal`'s
+ *   reason when it is aborted (between tiles); nothing is written then, and finished rows are kept for `resume`.
  * @remarks Memory holds the coarse DEM (small by nature), one batch of tiles of each input and the output grid.
  *   Each output pixel comes from the tile whose centre is nearest, at least `overlap / 2` pixels from that
  *   tile's border. Pixels where the coarse DEM is nodata are nodata in the output; guide nodata is replaced by
- *   the band mean.
+ *   the band mean. {@link predictRaster} does the same on rasters in memory and returns the prediction.
  */
 export async function predictScene(
   model: SiranModel,
@@ -190,6 +225,94 @@ export async function predictScene(
   outPath: string,
   options: PredictSceneOptions = {},
 ): Promise<PredictSceneResult> {
+  const crsOption = options.guideCrs === undefined ? {} : { crs: options.guideCrs };
+  const guideSource = await openRasterFile(guidePath, crsOption);
+  const coarseRaster = await readRaster(coarsePath);
+  const resume = options.resume ?? DEFAULT_PREDICT_SCENE_OPTIONS.resume;
+  await removeStaleTemporaries(outPath);
+  let partial: PartialOutput | null = null;
+  const { raster, ...result } = await predictOnSources(
+    model,
+    coarseRaster,
+    coarsePath,
+    guideSource,
+    options,
+    resume
+      ? async (settings, selfCheck, grid) => {
+          partial = await PartialOutput.open(
+            outPath,
+            await predictionFingerprint(model, [coarsePath, guidePath], {
+              ...settings,
+              onProgress: undefined,
+              signal: undefined,
+              adapt: undefined,
+              selfCheck: selfCheck === null ? null : selfCheck.shares,
+            }),
+            grid,
+          );
+          return partial;
+        }
+      : null,
+    outPath,
+  );
+  await writeRaster(outPath, raster, {
+    compression: 'deflate',
+    tileSize: 256,
+    metadata: result.metadata,
+    layout: 'cog',
+    predictor: 'auto',
+    bands: [{ description: 'elevation', unit: 'm' }],
+  });
+  await (partial as PartialOutput | null)?.remove();
+  return result;
+}
+
+/**
+ * {@link predictScene} on rasters in memory (a browser, a server that holds its inputs, a pipeline): the same
+ * prediction, self-check, fallback and output check, returned as a raster instead of written. Encode it with
+ * geo-io's `encodeRaster` (`layout: 'cog'`) for the bytes of the GeoTIFF `predictScene` writes.
+ *
+ * @param model - The model.
+ * @param coarse - The coarse DEM (its heights are converted to metres in place when `coarseVerticalUnit` says
+ *   another unit).
+ * @param guide - The guide image, e.g. `rasterSourceFromRaster(await readRaster(bytes), 'guide.tif')`; its
+ *   `description` names it in messages.
+ * @param options - As for {@link predictScene}, without the files' own options; `coarseName` names the coarse DEM.
+ * @returns The prediction and what {@link predictScene} returns (its metadata are those of the GeoTIFF).
+ * @throws The errors of {@link predictScene}.
+ * @example
+ * ```ts
+ * const coarse = await readRaster(coarseBytes);
+ * const guide = rasterSourceFromRaster(await readRaster(guideBytes), 'guide.tif');
+ * const { raster, metadata } = await predictRaster(model, coarse, guide);
+ * const tiff = await encodeRaster(raster, { layout: 'cog', compression: 'deflate', metadata });
+ * ```
+ */
+export async function predictRaster(
+  model: SiranModel,
+  coarse: Raster,
+  guide: RasterSource,
+  options: PredictRasterOptions = {},
+): Promise<PredictRasterResult> {
+  return predictOnSources(model, coarse, options.coarseName ?? 'coarse DEM', guide, options, null, null);
+}
+
+/** The work of {@link predictScene} and {@link predictRaster}: everything but reading and writing files. */
+async function predictOnSources(
+  model: SiranModel,
+  coarseRaster: Raster,
+  coarseName: string,
+  guideSource: RasterSource,
+  options: PredictSceneOptions,
+  openRowStore:
+    | ((
+        settings: typeof DEFAULT_PREDICT_SCENE_OPTIONS & PredictSceneOptions,
+        selfCheck: SelfCheckResult | null,
+        grid: TargetGrid,
+      ) => Promise<RowStore>)
+    | null,
+  outName: string | null,
+): Promise<PredictRasterResult> {
   const settings = {
     ...DEFAULT_PREDICT_SCENE_OPTIONS,
     ...options,
@@ -201,22 +324,23 @@ export async function predictScene(
       `predictScene: fallback must be 'bicubic' or 'none', got ${String(settings.fallback)}`,
     );
   }
-  const crsOption = settings.guideCrs === undefined ? {} : { crs: settings.guideCrs };
-  const guide = await readRasterInfo(guidePath, crsOption);
+  const { signal } = settings;
+  signal?.throwIfAborted();
+  const guidePath = guideSource.description;
+  const coarsePath = coarseName;
   for (const band of settings.guideBands) {
-    if (band < 0 || band >= guide.bandCount) {
+    if (band < 0 || band >= guideSource.bandCount) {
       throw new RangeError(
-        `predictScene: ${guidePath} has ${guide.bandCount} band(s); guide band ${band + 1} (NIR, R, G: ${settings.guideBands.map((b) => b + 1)}) does not exist`,
+        `predictScene: ${guidePath} has ${guideSource.bandCount} band(s); guide band ${band + 1} (NIR, R, G: ${settings.guideBands.map((b) => b + 1)}) does not exist`,
       );
     }
   }
   const grid: TargetGrid = {
-    width: guide.width,
-    height: guide.height,
-    transform: guide.transform,
-    crs: guide.crs,
+    width: guideSource.width,
+    height: guideSource.height,
+    transform: guideSource.transform,
+    crs: guideSource.crs,
   };
-  const guideSource = await openRasterFile(guidePath, crsOption);
   if (settings.checkInputs) {
     checkGuideStatistics(
       await sampleGuide(guideSource, settings.guideBands),
@@ -225,7 +349,6 @@ export async function predictScene(
       guidePath,
     );
   }
-  const coarseRaster = await readRaster(coarsePath);
   const metresPerUnit = settings.checkInputs
     ? coarseMetresPerUnit(settings.coarseVerticalUnit, coarseRaster.crs, coarsePath)
     : metresPerVerticalUnit(settings.coarseVerticalUnit, coarseRaster.crs);
@@ -234,6 +357,10 @@ export async function predictScene(
   const coarseRange = await checkOverlap(coarse, settings.coarseBand, grid, coarsePath, guidePath);
   const outputCheck = new OutputCheck(coarseRange.minimum, coarseRange.maximum, settings.outputCheck);
   const names = { coarse: coarsePath, guide: guidePath };
+  const selfCheckProgress = (done: number, total: number) => {
+    signal?.throwIfAborted();
+    settings.onProgress?.(done, total, 'self-check');
+  };
   const adaptation =
     settings.adapt === false
       ? null
@@ -242,7 +369,7 @@ export async function predictScene(
           coarse,
           guideSource,
           grid,
-          { ...settings, onProgress: (done, total) => settings.onProgress?.(done, total, 'self-check') },
+          { ...settings, onProgress: selfCheckProgress },
           names,
           settings.adapt,
         );
@@ -252,10 +379,7 @@ export async function predictScene(
         coarse,
         guideSource,
         grid,
-        {
-          ...settings,
-          onProgress: (done, total) => settings.onProgress?.(done, total, 'self-check'),
-        },
+        { ...settings, onProgress: selfCheckProgress },
         names,
         // After a kept adaptation, only the blocks held out of it are fair evidence.
         adaptation?.kept ? adaptation.isTrainingPixel : undefined,
@@ -266,19 +390,7 @@ export async function predictScene(
     selfCheck !== null && fallback === 'bicubic' ? modelShareSampler(selfCheck.shares, grid) : null;
   const fill = validMean(coarseRaster, settings.coarseBand);
   const output = new Float32Array(grid.width * grid.height).fill(settings.nodata);
-  await removeStaleTemporaries(outPath);
-  const partial = settings.resume
-    ? await PartialOutput.open(
-        outPath,
-        await predictionFingerprint(model, [coarsePath, guidePath], {
-          ...settings,
-          onProgress: undefined,
-          adapt: undefined,
-          selfCheck: selfCheck === null ? null : selfCheck.shares,
-        }),
-        grid,
-      )
-    : null;
+  const partial = openRowStore === null ? null : await openRowStore(settings, selfCheck, grid);
   let validPixels = 0;
   let shareSum = 0;
   let rowStats = { validPixels: 0, shareSum: 0, check: outputCheck.fresh() };
@@ -317,7 +429,10 @@ export async function predictScene(
         }
       }
     },
-    (done, total) => settings.onProgress?.(done, total, 'predict'),
+    (done, total) => {
+      signal?.throwIfAborted();
+      settings.onProgress?.(done, total, 'predict');
+    },
     {
       skipRow: (index) => restored.has(index),
       onRowDone: async (index, rowFrom, rowTo) => {
@@ -338,7 +453,7 @@ export async function predictScene(
   const checked = outputCheck.result();
   if (!checked.ok && settings.strict) {
     throw new RangeError(
-      `predictScene: the prediction of ${coarsePath} with ${guidePath} failed the ${describeOutputCheck(checked)}; refused (strict), nothing written to ${outPath}`,
+      `predictScene: the prediction of ${coarsePath} with ${guidePath} failed the ${describeOutputCheck(checked)}; refused (strict)${outName === null ? '' : `, nothing written to ${outName}`}`,
     );
   }
   const metadata = {
@@ -351,16 +466,8 @@ export async function predictScene(
     crs: grid.crs,
     nodata: settings.nodata,
   };
-  await writeRaster(outPath, raster, {
-    compression: 'deflate',
-    tileSize: 256,
-    metadata,
-    layout: 'cog',
-    predictor: 'auto',
-    bands: [{ description: 'elevation', unit: 'm' }],
-  });
-  await partial?.remove();
   return {
+    raster,
     grid,
     tiles,
     reusedRows: restored.size,

@@ -1,4 +1,6 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -182,6 +184,46 @@ describe('loadSiranModel on corrupt and truncated files', () => {
       }
     }
     disposeSiranModel(loaded);
+  });
+
+  it('loads a model from a URL (file: and http:) with the same weights, and refuses a damaged one by URL', async () => {
+    const shipped = fileURLToPath(new URL('../weights/demo', import.meta.url));
+    const { model: fromPath } = await loadSiranModel(shipped);
+    const { model: fromFileUrl } = await loadSiranModel(new URL('../weights/demo/', import.meta.url));
+    const files = new Map<string, Buffer>();
+    for (const name of await readdir(shipped))
+      files.set(`/model/${name}`, await readFile(path.join(shipped, name)));
+    const server = createServer((request, response) => {
+      const file = files.get(request.url ?? '');
+      if (file === undefined) response.writeHead(404).end();
+      else response.writeHead(200, { 'Content-Length': file.length }).end(file);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { model: fromHttp } = await loadSiranModel(`${base}/model`);
+      for (const loaded of [fromFileUrl, fromHttp]) {
+        const a = loaded.generator.getWeights();
+        const b = fromPath.generator.getWeights();
+        expect(a.length).toBe(b.length);
+        for (let k = 0; k < a.length; k++) {
+          expect(
+            Buffer.from((await a[k]!.data()).buffer).equals(Buffer.from((await b[k]!.data()).buffer)),
+          ).toBe(true);
+        }
+        disposeSiranModel(loaded);
+      }
+      const generator = files.get('/model/generator.weights.bin')!;
+      files.set('/model/generator.weights.bin', generator.subarray(0, generator.length - 8));
+      await expect(loadSiranModel(`${base}/model/`)).rejects.toThrow(
+        /generator\.weights\.bin is truncated: .* need \d+ bytes, the file has \d+/,
+      );
+      files.delete('/model/model.json');
+      await expect(loadSiranModel(`${base}/model/`)).rejects.toThrow(/\/model\/ has no model\.json/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      disposeSiranModel(fromPath);
+    }
   });
 
   it('loads the shipped demo model under the same checks', async () => {

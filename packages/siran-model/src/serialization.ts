@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { resolveSiranConfig, type SiranConfig } from './config.js';
@@ -84,7 +84,7 @@ export async function saveSiranModel(
       );
       const weights = `${name}.weights.bin`;
       await writeFileAtomically(path.join(temporary, weights), bytes);
-      networks[name] = { weights, sha256: sha256(bytes), specs: artifacts[name].weightSpecs ?? [] };
+      networks[name] = { weights, sha256: await sha256(bytes), specs: artifacts[name].weightSpecs ?? [] };
     }
     const stored: StoredModel = {
       format: MODEL_FORMAT.name,
@@ -101,7 +101,8 @@ export async function saveSiranModel(
 /**
  * Loads a model saved by {@link saveSiranModel}, after checking that every file is complete and consistent.
  *
- * @param directory - The model directory.
+ * @param directory - The model directory: a path, or a URL (`http(s):`, `file:`, or in a browser any URL the page
+ *   can fetch, e.g. `new URL('weights/demo/', location.href)`) whose `model.json` and weight files are fetched.
  * @returns The model (networks rebuilt from the saved configuration, weights restored) and its metadata.
  * @throws Error naming the file if `model.json` is missing, is not valid JSON, is of another format or version,
  *   has a field that is missing or of the wrong type (the message names the field: `config`, `normalization`,
@@ -111,13 +112,14 @@ export async function saveSiranModel(
  *   message gives the bytes the specs need and the bytes the file has), or does not match its recorded SHA-256.
  */
 export async function loadSiranModel(
-  directory: string,
+  directory: string | URL,
 ): Promise<{ model: SiranModel; metadata: Record<string, unknown> }> {
   const caller = 'loadSiranModel';
-  const file = path.join(directory, 'model.json');
-  const text = await readFile(file, 'utf8').catch(() => {
+  const files = modelFiles(directory);
+  const file = files.name('model.json');
+  const text = await files.text('model.json').catch(() => {
     throw new Error(
-      `loadSiranModel: ${directory} has no model.json; expected a directory written by saveSiranModel or "siran train"`,
+      `loadSiranModel: ${files.location} has no model.json; expected a directory written by saveSiranModel or "siran train"`,
     );
   });
   const parsed = parseJsonFile(text, file, caller, 'the model.json written by saveSiranModel');
@@ -130,7 +132,7 @@ export async function loadSiranModel(
     stored.version !== MODEL_FORMAT.version
   ) {
     throw new Error(
-      `loadSiranModel: ${directory} holds format "${stored?.format}" version ${stored?.version}; this version of @siran/siran-model reads "${MODEL_FORMAT.name}" version ${MODEL_FORMAT.version}`,
+      `loadSiranModel: ${files.location} holds format "${stored?.format}" version ${stored?.version}; this version of @siran/siran-model reads "${MODEL_FORMAT.name}" version ${MODEL_FORMAT.version}`,
     );
   }
   const check = new StoredFields(caller, file);
@@ -159,9 +161,9 @@ export async function loadSiranModel(
   try {
     for (const { name, weights, sha256: recorded, specs } of entries) {
       checkSpecsMatchNetwork(model[name], specs, name, file, `networks.${name}.specs`);
-      const weightFile = fileInside(directory, weights, `loadSiranModel: ${name} weight file`);
-      const bytes = await readWeightFile(weightFile, specs, caller, `the ${name} weight specs in ${file}`);
-      if (sha256(bytes) !== recorded) {
+      const weightFile = files.name(weights, `loadSiranModel: ${name} weight file`);
+      const bytes = await files.weights(weights, specs, caller, `the ${name} weight specs in ${file}`);
+      if ((await sha256(bytes)) !== recorded) {
         throw new Error(
           `loadSiranModel: ${weightFile} does not match the SHA-256 recorded in model.json; the file is damaged or was replaced`,
         );
@@ -173,6 +175,66 @@ export async function loadSiranModel(
     throw error;
   }
   return { model, metadata: (stored.metadata as Record<string, unknown> | undefined) ?? {} };
+}
+
+/** Where a saved model's files are read from: a directory, or a URL whose files are fetched. */
+interface ModelFiles {
+  /** The directory or URL, for messages. */
+  readonly location: string;
+  /** The path or URL of a file of the model, refused if it lies outside (`what` names it in the message). */
+  name(file: string, what?: string): string;
+  text(file: string): Promise<string>;
+  weights(
+    file: string,
+    specs: readonly tf.io.WeightsManifestEntry[],
+    caller: string,
+    specSource: string,
+  ): Promise<Uint8Array>;
+}
+
+function modelFiles(directory: string | URL): ModelFiles {
+  const url =
+    directory instanceof URL ? directory : /^(https?|file):\/\//i.test(directory) ? new URL(directory) : null;
+  if (url === null || url.protocol === 'file:') {
+    const root = url === null ? (directory as string) : fileURLToPath(url);
+    return {
+      location: root,
+      name: (file, what) => (what === undefined ? path.join(root, file) : fileInside(root, file, what)),
+      text: (file) => readFile(path.join(root, file), 'utf8'),
+      weights: (file, specs, caller, specSource) =>
+        readWeightFile(fileInside(root, file, caller), specs, caller, specSource),
+    };
+  }
+  const base = new URL(url.href.endsWith('/') ? url.href : `${url.href}/`);
+  const resolve = (file: string, what = 'loadSiranModel: file') => {
+    const resolved = new URL(file, base);
+    if (!resolved.href.startsWith(base.href)) {
+      throw new Error(`${what} "${file}" lies outside the model directory ${base.href}`);
+    }
+    return resolved.href;
+  };
+  const get = async (file: string): Promise<Response> => {
+    const response = await fetch(resolve(file));
+    if (!response.ok) throw new Error(`${resolve(file)} answered HTTP ${response.status}`);
+    return response;
+  };
+  return {
+    location: base.href,
+    name: resolve,
+    text: async (file) => (await get(file)).text(),
+    weights: async (file, specs, caller, specSource) => {
+      const expected = weightSpecBytes(specs);
+      const response = await get(file).catch((error: Error) => {
+        throw new Error(
+          `${caller}: ${resolve(file)} cannot be read (${error.message}); ${specSource} need ${expected} bytes from it`,
+          { cause: error },
+        );
+      });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      checkWeightSize(resolve(file), bytes.length, expected, caller, specSource);
+      return bytes;
+    },
+  };
 }
 
 /** Checks the saved input normalisation: every field present, finite and in range. */
@@ -365,14 +427,27 @@ export async function readWeightFile(
       );
     },
   );
-  const sizeError = (actual: number) =>
-    actual < expected
-      ? `${caller}: ${file} is truncated: ${specSource} need ${expected} bytes, the file has ${actual}`
-      : `${caller}: ${file} has ${actual - expected} trailing bytes: ${specSource} need ${expected} bytes, the file has ${actual}`;
-  if (size !== expected) throw new Error(sizeError(size));
+  checkWeightSize(file, size, expected, caller, specSource);
   const bytes = await readFile(file);
-  if (bytes.length !== expected) throw new Error(`${sizeError(bytes.length)} (it changed while being read)`);
+  checkWeightSize(file, bytes.length, expected, caller, specSource, ' (it changed while being read)');
   return bytes;
+}
+
+/** Refuses a weight file of another size than its specs need, naming both sizes. */
+function checkWeightSize(
+  file: string,
+  actual: number,
+  expected: number,
+  caller: string,
+  specSource: string,
+  suffix = '',
+): void {
+  if (actual === expected) return;
+  throw new Error(
+    actual < expected
+      ? `${caller}: ${file} is truncated: ${specSource} need ${expected} bytes, the file has ${actual}${suffix}`
+      : `${caller}: ${file} has ${actual - expected} trailing bytes: ${specSource} need ${expected} bytes, the file has ${actual}${suffix}`,
+  );
 }
 
 /** Checks weight specs against a network's weights (count, shapes, dtypes), naming the weight that differs. */
@@ -455,6 +530,10 @@ async function artifactsOf(network: tfl.LayersModel): Promise<tf.io.ModelArtifac
   return captured!;
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/** SHA-256 in hex, by the Web Crypto API (Node.js and browsers alike). */
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(
+    await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>),
+  );
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
