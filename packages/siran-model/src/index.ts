@@ -29,6 +29,25 @@ export {
   createDiscriminator,
   normalizePerSample,
 } from './discriminator.js';
+export {
+  DEFAULT_DISTRIBUTED_PREDICT_OPTIONS,
+  type DistributedPredictOptions,
+  type DistributedPredictResult,
+  predictSceneDistributed,
+} from './distributed/coordinator.js';
+export {
+  type DistributedSceneStatus,
+  type DistributedStatus,
+  distributedStatus,
+  formatDistributedStatus,
+} from './distributed/status.js';
+export {
+  DEFAULT_PREDICTION_WORKER_OPTIONS,
+  type PredictionWorkerEvent,
+  type PredictionWorkerOptions,
+  type PredictionWorkerSummary,
+  runPredictionWorker,
+} from './distributed/worker.js';
 export { type GeneratorFlops, generatorFlops } from './flops.js';
 export { createGenerator } from './generator.js';
 export {

@@ -1,24 +1,7 @@
-import {
-  metresPerVerticalUnit,
-  openRasterFile,
-  type RasterSource,
-  rasterSourceFromRaster,
-  readOnGrid,
-  type VerticalUnit,
-} from '@siran/dataset-builder';
-import {
-  type CrsInput,
-  type Raster,
-  readRaster,
-  type TargetGrid,
-  targetGridAtResolution,
-  windowGeoTransform,
-  writeRaster,
-} from '@siran/geo-io';
-import ndarray from 'ndarray';
-import { type AdaptOptions, type AdaptResult, adaptOnSources } from './adapt.js';
+import { openRasterFile, type RasterSource, type VerticalUnit } from '@siran/dataset-builder';
+import { type CrsInput, type Raster, readRaster, type TargetGrid, writeRaster } from '@siran/geo-io';
+import type { AdaptOptions, AdaptResult } from './adapt.js';
 import { isAblated } from './config.js';
-import { checkGuideStatistics, coarseMetresPerUnit, coarseToMetres, sampleGuide } from './input-checks.js';
 import {
   PartialOutput,
   type PartialRowStats,
@@ -26,26 +9,17 @@ import {
   removeStaleTemporaries,
 } from './internal/partial-output.js';
 import {
-  checkTiling,
-  interleaveGuide,
-  predictInTiles,
-  type TileInput,
-  tileInput,
-  tileRows,
-} from './internal/tiles.js';
+  blendTile,
+  finishScene,
+  type PredictSettings,
+  prepareScene,
+  rowBandReader,
+  type TileTotals,
+} from './internal/scene.js';
+import { checkTiling, predictInTiles, tileRows } from './internal/tiles.js';
 import type { SiranModel } from './model.js';
-import {
-  describeOutputCheck,
-  OutputCheck,
-  type OutputCheckOptions,
-  type OutputCheckResult,
-} from './output-checks.js';
-import {
-  DEFAULT_SELF_CHECK_OPTIONS,
-  modelShareSampler,
-  type SelfCheckResult,
-  selfCheckOnSources,
-} from './self-check.js';
+import { OutputCheck, type OutputCheckOptions, type OutputCheckResult } from './output-checks.js';
+import { DEFAULT_SELF_CHECK_OPTIONS, type SelfCheckResult } from './self-check.js';
 
 export { tileStarts } from './internal/tiles.js';
 
@@ -255,16 +229,32 @@ export async function predictScene(
       : null,
     outPath,
   );
+  await writePrediction(outPath, raster, result.metadata);
+  await (partial as PartialOutput | null)?.remove();
+  return result;
+}
+
+/**
+ * Writes a prediction as {@link predictScene} does: a deflate-compressed float32 cloud-optimised GeoTIFF in metres,
+ * through a temporary file and a rename.
+ *
+ * @param outPath - The output file.
+ * @param raster - The prediction.
+ * @param metadata - The prediction's metadata.
+ */
+export async function writePrediction(
+  outPath: string,
+  raster: Raster,
+  metadata: Readonly<Record<string, string>>,
+): Promise<void> {
   await writeRaster(outPath, raster, {
     compression: 'deflate',
     tileSize: 256,
-    metadata: result.metadata,
+    metadata: { ...metadata },
     layout: 'cog',
     predictor: 'auto',
     bands: [{ description: 'elevation', unit: 'm' }],
   });
-  await (partial as PartialOutput | null)?.remove();
-  return result;
 }
 
 /**
@@ -297,22 +287,15 @@ export async function predictRaster(
   return predictOnSources(model, coarse, options.coarseName ?? 'coarse DEM', guide, options, null, null);
 }
 
-/** The work of {@link predictScene} and {@link predictRaster}: everything but reading and writing files. */
-async function predictOnSources(
-  model: SiranModel,
-  coarseRaster: Raster,
-  coarseName: string,
-  guideSource: RasterSource,
-  options: PredictSceneOptions,
-  openRowStore:
-    | ((
-        settings: typeof DEFAULT_PREDICT_SCENE_OPTIONS & PredictSceneOptions,
-        selfCheck: SelfCheckResult | null,
-        grid: TargetGrid,
-      ) => Promise<RowStore>)
-    | null,
-  outName: string | null,
-): Promise<PredictRasterResult> {
+/**
+ * The options of a prediction with their defaults applied, checked for range.
+ *
+ * @param model - The model (its recommended tile size is the default).
+ * @param options - The options given.
+ * @returns The settings.
+ * @throws RangeError for a tiling or fallback out of range.
+ */
+export function predictSettings(model: SiranModel, options: PredictSceneOptions): PredictSettings {
   const settings = {
     ...DEFAULT_PREDICT_SCENE_OPTIONS,
     ...options,
@@ -324,111 +307,52 @@ async function predictOnSources(
       `predictScene: fallback must be 'bicubic' or 'none', got ${String(settings.fallback)}`,
     );
   }
+  return settings;
+}
+
+/** The work of {@link predictScene} and {@link predictRaster}: everything but reading and writing files. */
+async function predictOnSources(
+  model: SiranModel,
+  coarseRaster: Raster,
+  coarseName: string,
+  guideSource: RasterSource,
+  options: PredictSceneOptions,
+  openRowStore:
+    | ((settings: PredictSettings, selfCheck: SelfCheckResult | null, grid: TargetGrid) => Promise<RowStore>)
+    | null,
+  outName: string | null,
+): Promise<PredictRasterResult> {
+  const settings = predictSettings(model, options);
+  const scene = await prepareScene(model, coarseRaster, coarseName, guideSource, settings);
+  const { grid, selfCheck } = scene;
   const { signal } = settings;
-  signal?.throwIfAborted();
-  const guidePath = guideSource.description;
-  const coarsePath = coarseName;
-  for (const band of settings.guideBands) {
-    if (band < 0 || band >= guideSource.bandCount) {
-      throw new RangeError(
-        `predictScene: ${guidePath} has ${guideSource.bandCount} band(s); guide band ${band + 1} (NIR, R, G: ${settings.guideBands.map((b) => b + 1)}) does not exist`,
-      );
-    }
-  }
-  const grid: TargetGrid = {
-    width: guideSource.width,
-    height: guideSource.height,
-    transform: guideSource.transform,
-    crs: guideSource.crs,
-  };
-  if (settings.checkInputs) {
-    checkGuideStatistics(
-      await sampleGuide(guideSource, settings.guideBands),
-      model.normalization,
-      settings.guideBands,
-      guidePath,
-    );
-  }
-  const metresPerUnit = settings.checkInputs
-    ? coarseMetresPerUnit(settings.coarseVerticalUnit, coarseRaster.crs, coarsePath)
-    : metresPerVerticalUnit(settings.coarseVerticalUnit, coarseRaster.crs);
-  coarseToMetres(coarseRaster, settings.coarseBand, metresPerUnit, coarsePath, settings.checkInputs);
-  const coarse = rasterSourceFromRaster(coarseRaster, coarsePath);
-  const coarseRange = await checkOverlap(coarse, settings.coarseBand, grid, coarsePath, guidePath);
-  const outputCheck = new OutputCheck(coarseRange.minimum, coarseRange.maximum, settings.outputCheck);
-  const names = { coarse: coarsePath, guide: guidePath };
-  const selfCheckProgress = (done: number, total: number) => {
-    signal?.throwIfAborted();
-    settings.onProgress?.(done, total, 'self-check');
-  };
-  const adaptation =
-    settings.adapt === false
-      ? null
-      : await adaptOnSources(
-          model,
-          coarse,
-          guideSource,
-          grid,
-          { ...settings, onProgress: selfCheckProgress },
-          names,
-          settings.adapt,
-        );
-  const selfCheck = settings.selfCheck
-    ? await selfCheckOnSources(
-        model,
-        coarse,
-        guideSource,
-        grid,
-        { ...settings, onProgress: selfCheckProgress },
-        names,
-        // After a kept adaptation, only the blocks held out of it are fair evidence.
-        adaptation?.kept ? adaptation.isTrainingPixel : undefined,
-      )
-    : null;
-  const fallback: PredictFallback = selfCheck === null ? 'none' : settings.fallback;
-  const share =
-    selfCheck !== null && fallback === 'bicubic' ? modelShareSampler(selfCheck.shares, grid) : null;
-  const fill = validMean(coarseRaster, settings.coarseBand);
+  const outputCheck = new OutputCheck(
+    scene.coarseRange.minimum,
+    scene.coarseRange.maximum,
+    settings.outputCheck,
+  );
   const output = new Float32Array(grid.width * grid.height).fill(settings.nodata);
   const partial = openRowStore === null ? null : await openRowStore(settings, selfCheck, grid);
-  let validPixels = 0;
-  let shareSum = 0;
-  let rowStats = { validPixels: 0, shareSum: 0, check: outputCheck.fresh() };
+  const totals: TileTotals = { validPixels: 0, shareSum: 0, check: outputCheck };
+  let rowStats: TileTotals = { validPixels: 0, shareSum: 0, check: outputCheck.fresh() };
   const restored = new Set<number>();
   const rowCount = tileRows(grid.height, settings).length;
   for (let index = 0; index < rowCount; index++) {
     const stats = partial?.has(index) ? await partial.restore(index, output) : null;
     if (stats === null) continue;
     restored.add(index);
-    validPixels += stats.validPixels;
-    shareSum += stats.shareSum;
+    totals.validPixels += stats.validPixels;
+    totals.shareSum += stats.shareSum;
     outputCheck.merge(stats.check);
   }
+  const layout = { rowFrom: 0, columnFrom: 0, stride: grid.width };
   const tiles = await predictInTiles(
     model,
     grid,
     settings,
-    rowBandReader(coarse, fill, guideSource, grid, settings),
-    ({ x, y, width }, prediction, input, owned) => {
-      const check = rowStats.check;
-      for (let row = owned.rowFrom; row < owned.rowTo; row++) {
-        for (let column = owned.columnFrom; column < owned.columnTo; column++) {
-          const i = (row - y) * width + (column - x);
-          if (input.valid[i] === 0) continue;
-          const value = prediction[i];
-          if (!Number.isFinite(value)) {
-            check.add(value); // stays nodata, and is counted
-            continue;
-          }
-          const w = share === null ? 1 : share(column, row);
-          const blended = input.coarse[i] + w * (value - input.coarse[i]);
-          output[row * grid.width + column] = blended;
-          check.add(blended);
-          rowStats.validPixels += 1;
-          rowStats.shareSum += w;
-        }
-      }
-    },
+    rowBandReader(scene),
+    (window, prediction, input, owned) =>
+      blendTile(scene, window, prediction, input, owned, output, layout, rowStats),
     (done, total) => {
       signal?.throwIfAborted();
       settings.onProgress?.(done, total, 'predict');
@@ -442,55 +366,14 @@ async function predictOnSources(
           check: rowStats.check.counts(),
         };
         await partial?.save(index, output, rowFrom, rowTo, stats);
-        validPixels += stats.validPixels;
-        shareSum += stats.shareSum;
+        totals.validPixels += stats.validPixels;
+        totals.shareSum += stats.shareSum;
         outputCheck.merge(stats.check);
         rowStats = { validPixels: 0, shareSum: 0, check: outputCheck.fresh() };
       },
     },
   );
-  const modelShare = validPixels > 0 ? shareSum / validPixels : 1;
-  const checked = outputCheck.result();
-  if (!checked.ok && settings.strict) {
-    throw new RangeError(
-      `predictScene: the prediction of ${coarsePath} with ${guidePath} failed the ${describeOutputCheck(checked)}; refused (strict)${outName === null ? '' : `, nothing written to ${outName}`}`,
-    );
-  }
-  const metadata = {
-    ...predictionMetadata(model, selfCheck, fallback, modelShare, adaptation),
-    ...outputCheckMetadata(checked),
-  };
-  const raster: Raster = {
-    data: ndarray(output, [1, grid.height, grid.width]),
-    transform: grid.transform,
-    crs: grid.crs,
-    nodata: settings.nodata,
-  };
-  return {
-    raster,
-    grid,
-    tiles,
-    reusedRows: restored.size,
-    validPixels,
-    nodata: settings.nodata,
-    selfCheck,
-    adaptation,
-    fallback,
-    modelShare,
-    outputCheck: checked,
-    metadata,
-  };
-}
-
-/** The output check in the GeoTIFF metadata. */
-function outputCheckMetadata(check: OutputCheckResult): Record<string, string> {
-  return {
-    SIRAN_OUTPUT_CHECK: check.ok ? 'ok' : 'flagged',
-    SIRAN_OUTPUT_NONFINITE: String(check.nonFinite),
-    SIRAN_OUTPUT_IMPLAUSIBLE: String(check.implausible),
-    SIRAN_OUTPUT_PLAUSIBLE_RANGE: `${check.plausibleMinimum.toFixed(3)} ${check.plausibleMaximum.toFixed(3)}`,
-    SIRAN_OUTPUT_RANGE: `${check.minimum.toFixed(3)} ${check.maximum.toFixed(3)}`,
-  };
+  return finishScene(model, scene, output, totals, { tiles, reusedRows: restored.size }, outName);
 }
 
 /**
@@ -511,146 +394,4 @@ export function recommendedTileSize(model: SiranModel): number {
   const convolutional =
     (config.body === 'dmrb' || isAblated(config, 'no-fsgt')) && isAblated(config, 'no-dsa');
   return convolutional ? 256 : DEFAULT_PREDICT_SCENE_OPTIONS.tile;
-}
-
-/** The GeoTIFF metadata of a prediction: the model, and the self-check with what was done with it. */
-function predictionMetadata(
-  model: SiranModel,
-  check: SelfCheckResult | null,
-  fallback: PredictFallback,
-  modelShare: number,
-  adaptation: AdaptResult | null,
-): Record<string, string> {
-  const metadata: Record<string, string> = {
-    SIRAN_MODEL_PRESET: model.config.preset,
-    SIRAN_UNITS: 'metre',
-    SIRAN_FALLBACK: fallback,
-    SIRAN_MODEL_SHARE: modelShare.toFixed(4),
-  };
-  if (check !== null) {
-    Object.assign(metadata, {
-      SIRAN_SELF_CHECK_FACTOR: check.factor.toFixed(3),
-      SIRAN_SELF_CHECK_PIXELS: String(check.pixels),
-      SIRAN_SELF_CHECK_MODEL_RMSE: check.modelRmse.toFixed(4),
-      SIRAN_SELF_CHECK_BICUBIC_RMSE: check.bicubicRmse.toFixed(4),
-      SIRAN_SELF_CHECK_BLENDED_RMSE: check.blendedRmse.toFixed(4),
-      SIRAN_SELF_CHECK_EXPECTED_GAIN: check.expectedGain.toFixed(4),
-      SIRAN_SELF_CHECK_SCENE_SHARE: check.sceneShare.toFixed(4),
-    });
-  }
-  if (adaptation !== null) {
-    Object.assign(metadata, {
-      SIRAN_ADAPT_STEPS: String(adaptation.steps),
-      SIRAN_ADAPT_KEPT: String(adaptation.kept),
-      SIRAN_ADAPT_HELDOUT_BICUBIC_RMSE: adaptation.before.bicubicRmse.toFixed(4),
-      SIRAN_ADAPT_HELDOUT_MODEL_RMSE_BEFORE: adaptation.before.modelRmse.toFixed(4),
-      SIRAN_ADAPT_HELDOUT_MODEL_RMSE_AFTER: adaptation.after.modelRmse.toFixed(4),
-    });
-  }
-  return metadata;
-}
-
-/** The inputs of one row of tiles, read whole: the coarse DEM on the row's grid and the guide's rows. */
-interface RowBand {
-  readonly coarse: Float32Array;
-  readonly guide: ArrayLike<number>;
-  readonly guideNodata: number | null;
-}
-
-/**
- * Reads tiles' inputs through whole rows of tiles: each row of the grid that a row of tiles covers is read once (the
- * coarse DEM by cubic convolution onto it, the guide's window), and its tiles are cut from it. Neighbouring tiles
- * overlap, so this reads and resamples each pixel once instead of up to four times, and opens the guide once per row
- * of tiles rather than once per tile. Tiles come row by row (as `predictInTiles` asks for them); the two latest rows
- * are kept.
- */
-function rowBandReader(
-  coarse: RasterSource,
-  fill: number,
-  guide: RasterSource,
-  grid: TargetGrid,
-  settings: typeof DEFAULT_PREDICT_SCENE_OPTIONS & PredictSceneOptions,
-): (window: { x: number; y: number; width: number; height: number }) => Promise<TileInput> {
-  const rows = new Map<number, Promise<RowBand>>();
-  const readRow = async (y: number, height: number): Promise<RowBand> => {
-    const rowGrid: TargetGrid = {
-      width: grid.width,
-      height,
-      transform: windowGeoTransform(grid.transform, 0, y),
-      crs: grid.crs,
-    };
-    const coarseValues = await readOnGrid(coarse, [settings.coarseBand], rowGrid, 'cubic');
-    // The opened source: a PNG/JPEG guide is decoded once, not once per row.
-    const guideRaster = await guide.read({ x: 0, y, width: grid.width, height }, settings.guideBands);
-    return { coarse: coarseValues, guide: guideRaster.data.data, guideNodata: guideRaster.nodata };
-  };
-  return async (window) => {
-    let row = rows.get(window.y);
-    if (row === undefined) {
-      row = readRow(window.y, window.height);
-      rows.set(window.y, row);
-      if (rows.size > 2) rows.delete(rows.keys().next().value as number);
-    }
-    const band = await row;
-    const size = window.width * window.height;
-    const coarseValues = new Float32Array(size);
-    const guideValues = new Float64Array(3 * size); // float64: a float64 guide keeps its exact nodata
-    for (let r = 0; r < window.height; r++) {
-      const from = r * grid.width + window.x;
-      coarseValues.set(band.coarse.subarray(from, from + window.width), r * window.width);
-      for (let b = 0; b < 3; b++) {
-        const source = b * grid.width * window.height + from;
-        for (let c = 0; c < window.width; c++) {
-          guideValues[b * size + r * window.width + c] = band.guide[source + c];
-        }
-      }
-    }
-    return tileInput(coarseValues, fill, interleaveGuide(guideValues, size, band.guideNodata));
-  };
-}
-
-/** Mean of the valid values of one band: the fill of coarse nodata before it enters the model. */
-function validMean(raster: Raster, band: number): number {
-  const [, rows, columns] = raster.data.shape;
-  let sum = 0;
-  let count = 0;
-  for (let row = 0; row < rows; row++) {
-    for (let column = 0; column < columns; column++) {
-      const value = raster.data.get(band, row, column);
-      if (value !== raster.nodata && Number.isFinite(value)) {
-        sum += value;
-        count += 1;
-      }
-    }
-  }
-  return count > 0 ? sum / count : 0;
-}
-
-/** Checks that the coarse DEM overlaps the guide; returns its range over the guide (metres, sampled). */
-async function checkOverlap(
-  coarse: RasterSource,
-  band: number,
-  grid: TargetGrid,
-  coarsePath: string,
-  guidePath: string,
-): Promise<{ minimum: number; maximum: number }> {
-  const pixelSize = Math.abs(coarse.transform[1]);
-  const sameCrs = coarse.crs.proj4 === grid.crs.proj4;
-  const resolution = sameCrs
-    ? Math.max(pixelSize, Math.abs(grid.transform[1]))
-    : Math.abs(grid.transform[1]) * Math.max(1, Math.floor(Math.min(grid.width, grid.height) / 64));
-  const coarseGrid = targetGridAtResolution(grid, resolution);
-  const values = await readOnGrid(coarse, [band], coarseGrid, 'nearest');
-  let minimum = Number.POSITIVE_INFINITY;
-  let maximum = Number.NEGATIVE_INFINITY;
-  for (const value of values) {
-    if (value < minimum) minimum = value;
-    if (value > maximum) maximum = value;
-  }
-  if (!(minimum <= maximum)) {
-    throw new RangeError(
-      `predictScene: the coarse DEM ${coarsePath} does not overlap the guide ${guidePath} (no valid coarse pixel on the guide's grid)`,
-    );
-  }
-  return { minimum, maximum };
 }

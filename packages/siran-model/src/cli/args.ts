@@ -14,6 +14,8 @@ export interface Command {
   readonly summary: string;
   readonly usage: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Name of the one positional argument the command takes (its value is under this name), if any. */
+  readonly positional?: string;
   readonly run: (values: Record<string, string | boolean | undefined>) => Promise<void>;
 }
 
@@ -41,7 +43,7 @@ export function commandHelp(command: Command): string {
       spec.default === undefined || spec.default === false ? '' : ` (default: ${spec.default})`;
     return `  ${flag.padEnd(30)} ${spec.description}${fallback}`;
   });
-  return `Usage: siran ${command.name} ${command.usage}\n\n${command.summary}\n\nOptions:\n${rows.join('\n')}\n  ${'-h, --help'.padEnd(30)} show this help\n`;
+  return `Usage: siran ${command.name} ${command.usage}\n\n${command.summary}\n\nOptions:\n${rows.map((row) => `${row}\n`).join('')}  ${'-h, --help'.padEnd(30)} show this help\n`;
 }
 
 /**
@@ -62,7 +64,12 @@ export function parseCommandArgs(
   for (const [name, spec] of Object.entries(command.options)) options[name] = { type: spec.type };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options,
+      allowPositionals: command.positional !== undefined,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -71,6 +78,13 @@ export function parseCommandArgs(
   for (const [name, spec] of Object.entries(command.options)) {
     const value = parsed.values[name];
     values[name] = (Array.isArray(value) ? value[0] : value) ?? spec.default;
+  }
+  if (command.positional !== undefined) {
+    if (parsed.positionals.length > 1)
+      throw new UsageError(
+        `unexpected argument "${parsed.positionals[1]}"; expected one ${command.positional}`,
+      );
+    values[command.positional] = parsed.positionals[0];
   }
   return values;
 }

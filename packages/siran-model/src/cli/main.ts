@@ -4,7 +4,9 @@ import { buildDatasetCommand } from './build-dataset-command.js';
 import { demoCommand } from './demo-command.js';
 import { evaluateCommand } from './evaluate-command.js';
 import { predictCommand } from './predict-command.js';
+import { statusCommand } from './status-command.js';
 import { trainCommand } from './train-command.js';
+import { workerCommand } from './worker-command.js';
 
 const COMMANDS: readonly Command[] = [
   demoCommand,
@@ -12,6 +14,8 @@ const COMMANDS: readonly Command[] = [
   trainCommand,
   predictCommand,
   evaluateCommand,
+  workerCommand,
+  statusCommand,
 ];
 
 function mainHelp(): string {

@@ -16,10 +16,21 @@ export const SHIPPED_MODEL_DIRECTORY = fileURLToPath(new URL('../../weights/demo
  * @throws UsageError when the path holds no model.
  */
 export async function loadModelOption(option: string | boolean | undefined) {
+  const directory = modelDirectoryOption(option);
+  return { ...(await loadSiranModel(directory)), directory };
+}
+
+/**
+ * The model directory a `--model` option names, as {@link loadModelOption} finds it, without loading it.
+ *
+ * @param option - The option's value.
+ * @returns The directory holding `model.json`.
+ * @throws UsageError when the path holds no model.
+ */
+export function modelDirectoryOption(option: string | boolean | undefined): string {
   const given = typeof option === 'string' ? option : SHIPPED_MODEL_DIRECTORY;
   for (const candidate of [given, path.join(given, 'model')]) {
-    if (existsSync(path.join(candidate, 'model.json')))
-      return { ...(await loadSiranModel(candidate)), directory: candidate };
+    if (existsSync(path.join(candidate, 'model.json'))) return candidate;
   }
   if (typeof option !== 'string')
     throw new UsageError(`--model is required: no weights are shipped at ${SHIPPED_MODEL_DIRECTORY}`);

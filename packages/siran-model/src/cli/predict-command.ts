@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { activateBackend, describeActivation } from '@siran/backend';
+import { predictSceneDistributed } from '../distributed/coordinator.js';
 import { stepProgressCallback } from '../internal/progress.js';
 import { disposeSiranModel } from '../model.js';
 import { describeOutputCheck } from '../output-checks.js';
-import { predictScene } from '../predict.js';
+import { type PredictSceneOptions, type PredictSceneResult, predictScene } from '../predict.js';
 import { type Command, parseGuideBands, positiveInteger, requiredString, UsageError } from './args.js';
-import { loadModelOption } from './model-location.js';
+import { loadModelOption, modelDirectoryOption } from './model-location.js';
 
 /** `siran predict`: super-resolve a whole scene into a georeferenced GeoTIFF. */
 export const predictCommand: Command = {
@@ -107,6 +108,26 @@ export const predictCommand: Command = {
       description: 'skip the self-check (and so the fallback): the model output as is, no expected gain',
     },
     backend: { type: 'string', valueName: 'NAME', description: 'tensorflow, webgpu, wasm or cpu' },
+    distributed: {
+      type: 'string',
+      valueName: 'REDIS_URL',
+      description:
+        'coordinate the prediction through a Redis server (redis://HOST:PORT): checks and self-check here, tiles by "siran worker" processes on any machines that see the inputs, the model and the output directory under the same paths; groups are kept in OUT.distributed/ and a rerun continues',
+    },
+    attempts: {
+      type: 'string',
+      valueName: 'N',
+      default: '5',
+      description:
+        'with --distributed: attempts of each job (group of --batch tiles) before the prediction fails',
+    },
+    backoff: {
+      type: 'string',
+      valueName: 'MS',
+      default: '2000',
+      description:
+        'with --distributed: delay before the first retry of a failed job, doubled at each further retry',
+    },
   },
   async run(values) {
     const coarse = requiredString(values, 'coarse');
@@ -143,12 +164,8 @@ export const predictCommand: Command = {
     if (!(adaptMinutes > 0))
       throw new UsageError(`--adapt-minutes must be a positive number, got "${values['adapt-minutes']}"`);
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
-    const { model, directory } = await loadModelOption(values.model);
-    process.stderr.write(
-      `model ${directory} (${model.config.preset}), backend ${describeActivation(active)}\n`,
-    );
     const progress = stepProgressCallback();
-    const result = await predictScene(model, coarse, guide, out, {
+    const common: Omit<PredictSceneOptions, 'resume' | 'adapt'> = {
       guideBands: parseGuideBands(String(values['guide-bands'])),
       ...(typeof values['guide-crs'] === 'string' ? { guideCrs: values['guide-crs'] } : {}),
       tile: positiveInteger(values, 'tile'),
@@ -160,8 +177,32 @@ export const predictCommand: Command = {
       fallback,
       regionSize,
       strict: values.strict === true,
-      resume: values['no-resume'] !== true,
       onProgress: (done, total, stage) => progress(stage, done, total),
+    };
+    const distributed = values.distributed;
+    if (typeof distributed === 'string') {
+      if (values.adapt === true) throw new UsageError('--adapt cannot be combined with --distributed');
+      const directory = modelDirectoryOption(values.model);
+      process.stderr.write(
+        `model ${directory}, coordinating through ${distributed}, backend ${describeActivation(active)}\n`,
+      );
+      const result = await predictSceneDistributed(distributed, directory, coarse, guide, out, {
+        ...common,
+        attempts: positiveInteger(values, 'attempts'),
+        backoffMs: positiveInteger(values, 'backoff'),
+        onResume: (done, groups) =>
+          process.stderr.write(`continuing: ${done} of ${groups} groups of tiles already written\n`),
+      });
+      reportPrediction(result, out);
+      return;
+    }
+    const { model, directory } = await loadModelOption(values.model);
+    process.stderr.write(
+      `model ${directory} (${model.config.preset}), backend ${describeActivation(active)}\n`,
+    );
+    const result = await predictScene(model, coarse, guide, out, {
+      ...common,
+      resume: values['no-resume'] !== true,
       adapt:
         values.adapt === true
           ? {
@@ -172,38 +213,43 @@ export const predictCommand: Command = {
           : false,
     });
     disposeSiranModel(model);
-    const adaptation = result.adaptation;
-    if (adaptation !== null) {
-      const { before, after } = adaptation;
-      process.stderr.write(
-        `adaptation: ${adaptation.steps} steps in ${adaptation.seconds.toFixed(0)} s; on held-out blocks one scale down (bicubic ${before.bicubicRmse.toFixed(3)} m) the model went from ${before.modelRmse.toFixed(3)} m to ${after.modelRmse.toFixed(3)} m: ${adaptation.kept ? 'kept (judged one scale down only: it need not carry over to the full scale)' : 'it did not help, the model is used as it was'}\n`,
-      );
-    }
-    const check = result.selfCheck;
-    if (check !== null) {
-      const percent = (value: number) => `${value >= 0 ? '+' : ''}${(100 * value).toFixed(1)} %`;
-      process.stderr.write(
-        `self-check one scale down (x${check.factor.toFixed(2)}, ${check.pixels} coarse pixels): model RMSE ${check.modelRmse.toFixed(3)} m, bicubic ${check.bicubicRmse.toFixed(3)} m, expected gain ${percent(check.expectedGain)}; blended per region ${check.blendedRmse.toFixed(3)} m (gain ${percent(check.bicubicRmse > 0 ? 1 - check.blendedRmse / check.bicubicRmse : 0)})\n`,
-      );
-      if (check.expectedGain < 0 && result.fallback === 'none') {
-        process.stderr.write(
-          'warning: on this scene the model was worse than bicubic one scale down, and --fallback none keeps its output as is\n',
-        );
-      }
-    }
-    if (result.reusedRows > 0) {
-      process.stderr.write(
-        `reused ${result.reusedRows} rows of tiles finished by an interrupted run of the same prediction (${out}.partial/)\n`,
-      );
-    }
-    const outputLine = describeOutputCheck(result.outputCheck);
-    process.stderr.write(
-      result.outputCheck.ok
-        ? `${outputLine}\n`
-        : `warning: ${outputLine}; flagged in the metadata (SIRAN_OUTPUT_CHECK), --strict refuses such output\n`,
-    );
-    process.stdout.write(
-      `wrote ${out}: ${result.grid.width} x ${result.grid.height} px, ${result.validPixels} valid, nodata ${result.nodata}, ${result.tiles} tiles, fallback ${result.fallback}, model share ${(100 * result.modelShare).toFixed(0)} %\n`,
-    );
+    reportPrediction(result, out);
   },
 };
+
+/** Prints what a prediction found and wrote. */
+function reportPrediction(result: PredictSceneResult, out: string): void {
+  const adaptation = result.adaptation;
+  if (adaptation !== null) {
+    const { before, after } = adaptation;
+    process.stderr.write(
+      `adaptation: ${adaptation.steps} steps in ${adaptation.seconds.toFixed(0)} s; on held-out blocks one scale down (bicubic ${before.bicubicRmse.toFixed(3)} m) the model went from ${before.modelRmse.toFixed(3)} m to ${after.modelRmse.toFixed(3)} m: ${adaptation.kept ? 'kept (judged one scale down only: it need not carry over to the full scale)' : 'it did not help, the model is used as it was'}\n`,
+    );
+  }
+  const check = result.selfCheck;
+  if (check !== null) {
+    const percent = (value: number) => `${value >= 0 ? '+' : ''}${(100 * value).toFixed(1)} %`;
+    process.stderr.write(
+      `self-check one scale down (x${check.factor.toFixed(2)}, ${check.pixels} coarse pixels): model RMSE ${check.modelRmse.toFixed(3)} m, bicubic ${check.bicubicRmse.toFixed(3)} m, expected gain ${percent(check.expectedGain)}; blended per region ${check.blendedRmse.toFixed(3)} m (gain ${percent(check.bicubicRmse > 0 ? 1 - check.blendedRmse / check.bicubicRmse : 0)})\n`,
+    );
+    if (check.expectedGain < 0 && result.fallback === 'none') {
+      process.stderr.write(
+        'warning: on this scene the model was worse than bicubic one scale down, and --fallback none keeps its output as is\n',
+      );
+    }
+  }
+  if (result.reusedRows > 0) {
+    process.stderr.write(
+      `reused ${result.reusedRows} rows of tiles finished by an interrupted run of the same prediction (${out}.partial/)\n`,
+    );
+  }
+  const outputLine = describeOutputCheck(result.outputCheck);
+  process.stderr.write(
+    result.outputCheck.ok
+      ? `${outputLine}\n`
+      : `warning: ${outputLine}; flagged in the metadata (SIRAN_OUTPUT_CHECK), --strict refuses such output\n`,
+  );
+  process.stdout.write(
+    `wrote ${out}: ${result.grid.width} x ${result.grid.height} px, ${result.validPixels} valid, nodata ${result.nodata}, ${result.tiles} tiles, fallback ${result.fallback}, model share ${(100 * result.modelShare).toFixed(0)} %\n`,
+  );
+}

@@ -27,7 +27,7 @@ interface StoredRow {
 }
 
 /** JSON cannot hold infinities: the extremes of an empty check are stored as null. */
-function storedStats(stats: PartialRowStats): unknown {
+export function storedStats(stats: PartialRowStats): unknown {
   const finite = (value: number) => (Number.isFinite(value) ? value : null);
   return {
     ...stats,
@@ -35,7 +35,8 @@ function storedStats(stats: PartialRowStats): unknown {
   };
 }
 
-function parsedStats(stats: PartialRowStats): PartialRowStats {
+/** The stats {@link storedStats} stored, with the infinities of an empty check restored. */
+export function parsedStats(stats: PartialRowStats): PartialRowStats {
   const { minimum, maximum } = stats.check as unknown as { minimum: number | null; maximum: number | null };
   return {
     ...stats,

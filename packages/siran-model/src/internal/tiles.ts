@@ -106,6 +106,60 @@ export function tileRows(
   });
 }
 
+/** One tile of a scene: its window, its place among the rows and columns of tiles, and the pixels it owns. */
+export interface SceneTile {
+  readonly window: TileWindow;
+  readonly rowIndex: number;
+  readonly columnIndex: number;
+  readonly owned: OwnedPixels;
+}
+
+/**
+ * Every tile of a grid, row by row (the order {@link predictInTiles} runs them in).
+ *
+ * @param size - The grid's width and height.
+ * @param tiling - Tile size and overlap.
+ * @returns The tiles; each output pixel is owned by exactly one of them.
+ */
+export function sceneTiles(
+  size: { readonly width: number; readonly height: number },
+  tiling: Pick<TilingOptions, 'tile' | 'overlap'>,
+): SceneTile[] {
+  const columns = tileStarts(size.width, tiling.tile, tiling.overlap);
+  const rows = tileRows(size.height, tiling);
+  const extent = { width: Math.min(tiling.tile, size.width), height: Math.min(tiling.tile, size.height) };
+  return rows.flatMap(({ y, rowFrom, rowTo }, rowIndex) =>
+    columns.map((x, columnIndex) => {
+      const [columnFrom, columnTo] = ownedRange(columns, columnIndex, extent.width, size.width);
+      return {
+        window: { x, y, ...extent },
+        rowIndex,
+        columnIndex,
+        owned: { rowFrom, rowTo, columnFrom, columnTo },
+      };
+    }),
+  );
+}
+
+/**
+ * Runs the model on one group of tiles of a scene in one call (a batch of {@link predictInTiles}).
+ *
+ * @param model - The model.
+ * @param tiles - The group's tiles, all of one size.
+ * @param read - Reads one tile's inputs.
+ * @returns Each tile's inputs and prediction (NaN where the coarse DEM has no data), in order.
+ */
+export async function predictTileGroup(
+  model: SiranModel,
+  tiles: readonly SceneTile[],
+  read: (window: TileWindow) => Promise<TileInput>,
+): Promise<{ inputs: TileInput[]; predictions: Float32Array[] }> {
+  if (tiles.length === 0) return { inputs: [], predictions: [] };
+  const inputs = await Promise.all(tiles.map(({ window }) => read(window)));
+  const predictions = await predictTiles(model, inputs, tiles[0].window);
+  return { inputs, predictions };
+}
+
 /**
  * Runs the model over a grid in overlapping tiles, `batch` tiles per call; each output pixel comes from the tile
  * whose centre is nearest.
@@ -129,27 +183,20 @@ export async function predictInTiles(
   onProgress?: (done: number, total: number) => void,
   hooks: TileRowHooks = {},
 ): Promise<number> {
-  const columns = tileStarts(size.width, tiling.tile, tiling.overlap);
-  const rows = tileRows(size.height, tiling);
-  const extent = { width: Math.min(tiling.tile, size.width), height: Math.min(tiling.tile, size.height) };
-  const all = rows.flatMap(({ y }, rowIndex) =>
-    columns.map((x, columnIndex) => ({ window: { x, y, ...extent }, rowIndex, columnIndex })),
-  );
+  const all = sceneTiles(size, tiling);
+  const lastColumn = all.length > 0 ? all[all.length - 1].columnIndex : 0;
   const windows = all.filter(({ rowIndex }) => !hooks.skipRow?.(rowIndex));
   let done = all.length - windows.length;
   let run = 0;
   for (let first = 0; first < windows.length; first += tiling.batch) {
     const group = windows.slice(first, first + tiling.batch);
-    const inputs = await Promise.all(group.map(({ window }) => read(window)));
-    const predictions = await predictTiles(model, inputs, extent);
-    for (const [index, { window, rowIndex, columnIndex }] of group.entries()) {
-      const { rowFrom, rowTo } = rows[rowIndex];
-      const [columnFrom, columnTo] = ownedRange(columns, columnIndex, extent.width, size.width);
-      use(window, predictions[index], inputs[index], { rowFrom, rowTo, columnFrom, columnTo });
+    const { inputs, predictions } = await predictTileGroup(model, group, read);
+    for (const [index, { window, rowIndex, columnIndex, owned }] of group.entries()) {
+      use(window, predictions[index], inputs[index], owned);
       done += 1;
       run += 1;
       onProgress?.(done, all.length);
-      if (columnIndex === columns.length - 1) await hooks.onRowDone?.(rowIndex, rowFrom, rowTo);
+      if (columnIndex === lastColumn) await hooks.onRowDone?.(rowIndex, owned.rowFrom, owned.rowTo);
     }
   }
   return run;

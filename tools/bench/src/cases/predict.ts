@@ -28,7 +28,10 @@ const shippedWeights = fileURLToPath(
 );
 
 /** Writes a synthetic scene: a 1 m three-band guide of `size` px and a 8 m coarse DEM over it. */
-async function writeScene(directory: string, size: number): Promise<{ coarse: string; guide: string }> {
+export async function writeScene(
+  directory: string,
+  size: number,
+): Promise<{ coarse: string; guide: string }> {
   const crs = resolveCrs('EPSG:32631');
   const guide = new Float32Array(3 * size * size);
   for (let i = 0; i < size * size; i++) {
