@@ -72,7 +72,16 @@ async function choose(id: string, name: string, bytes: Uint8Array | Buffer): Pro
 describe('the web app in Chromium', () => {
   it('says what is wrong with a file that is not a GeoTIFF, a guide that misses the DEM, and a guide too large', async () => {
     const sample = (name: string) => readFile(path.join(dist, 'sample', name));
-    await choose('coarse-file', 'notes.tif', Buffer.from('these are field notes, not a raster\n'));
+    // Dropped on the coarse DEM's zone, as a user drags a file from their desktop.
+    const transfer = await page.evaluateHandle(() => {
+      const data = new DataTransfer();
+      data.items.add(
+        new File(['these are field notes, not a raster\n'], 'notes.tif', { type: 'image/tiff' }),
+      );
+      return data;
+    });
+    await page.dispatchEvent('label:has(#coarse-file)', 'drop', { dataTransfer: transfer });
+    expect(await page.locator('#coarse-name').textContent()).toBe('notes.tif');
     await choose('guide-file', 'guide.tif', await sample('guide.tif'));
     await page.click('#run-button');
     await expect
@@ -108,11 +117,18 @@ describe('the web app in Chromium', () => {
 
   it('cancels a running prediction, and stays usable', async () => {
     // The sample repeated 4 x 4 times: long enough (hundreds of tiles) to be cancelled midway.
-    const sample = async (name: string) => readRaster(toArrayBuffer(await readFile(path.join(dist, 'sample', name))));
-    await choose('coarse-file', 'coarse-4x4.tif', await encodeRaster(repeated(await sample('coarse.tif'), 4)));
+    const sample = async (name: string) =>
+      readRaster(toArrayBuffer(await readFile(path.join(dist, 'sample', name))));
+    await choose(
+      'coarse-file',
+      'coarse-4x4.tif',
+      await encodeRaster(repeated(await sample('coarse.tif'), 4)),
+    );
     await choose('guide-file', 'guide-4x4.tif', await encodeRaster(repeated(await sample('guide.tif'), 4)));
     await page.click('#run-button');
-    await expect.poll(() => page.locator('#progress-label').textContent(), { timeout: 120_000 }).toMatch(/tile \d+ of/);
+    await expect
+      .poll(() => page.locator('#progress-label').textContent(), { timeout: 120_000 })
+      .toMatch(/tile \d+ of/);
     await page.click('#cancel-button');
     await expect.poll(() => message().textContent(), { timeout: 30_000 }).toMatch(/^Cancelled/);
     expect(await page.locator('#results').isHidden()).toBe(true);
@@ -162,6 +178,7 @@ describe('the web app in Chromium', () => {
       largest = Math.max(largest, Math.abs(a[i] - b[i]));
     }
     expect(valid).toBeGreaterThan(0.9 * a.length);
+    console.log(`browser vs Node: ${valid} valid pixels, largest difference ${largest.toExponential(2)} m`);
     expect(largest).toBeLessThanOrEqual(1e-3);
     expect(pageErrors).toEqual([]);
   });
@@ -171,7 +188,9 @@ describe('the web app in Chromium', () => {
 function repeated(raster: Raster, times: number): Raster {
   const [bands, rows, columns] = raster.data.shape;
   const source = raster.data.data as ArrayLike<number>;
-  const values = new (raster.data.data.constructor as Float32ArrayConstructor)(bands * rows * columns * times * times);
+  const values = new (raster.data.data.constructor as Float32ArrayConstructor)(
+    bands * rows * columns * times * times,
+  );
   const width = columns * times;
   for (let band = 0; band < bands; band++) {
     for (let row = 0; row < rows * times; row++) {

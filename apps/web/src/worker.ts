@@ -81,6 +81,14 @@ async function run(request: RunRequest, signal: AbortSignal): Promise<RunResult>
         `this page predicts up to ${MAX_OUTPUT_PIXELS / 1e6} MP in the browser's memory. Crop the guide, or run "siran predict" on it.`,
     );
   }
+  const coarseInfo = await readRasterInfo(request.coarse.bytes).catch((error: unknown) => {
+    throw new Error(`The coarse DEM "${request.coarse.name}" is not a readable GeoTIFF: ${messageOf(error)}`);
+  });
+  if (coarseInfo.width * coarseInfo.height > MAX_OUTPUT_PIXELS) {
+    throw new Error(
+      `The coarse DEM "${request.coarse.name}" is ${coarseInfo.width} x ${coarseInfo.height} pixels; this page reads up to ${MAX_OUTPUT_PIXELS / 1e6} MP. Crop it to the guide's area, or run "siran predict" on it.`,
+    );
+  }
   const coarse = await readDropped(request.coarse, 'The coarse DEM');
   const guide = rasterSourceFromRaster(await readDropped(request.guide, 'The guide'), request.guide.name);
   const reference =
