@@ -4,9 +4,9 @@
  */
 import { type ActivatedBackend, activateBackend, describeActivation } from '@siran/backend';
 import { type RasterSource, rasterSourceFromRaster, readOnGrid } from '@siran/dataset-builder';
-import { encodeRaster, type Raster, readRaster, readRasterInfo, type TargetGrid } from '@siran/geo-io';
+import { type Raster, readRaster, readRasterInfo, type TargetGrid } from '@siran/geo-io';
 import { errorStatistics, hillshade, psnr } from '@siran/metrics';
-import { loadSiranModel, predictRaster, type SiranModel } from '@siran/siran-model';
+import { encodePrediction, loadSiranModel, predictRaster, type SiranModel } from '@siran/siran-model';
 import ndarray from 'ndarray';
 import type {
   MethodMetrics,
@@ -110,14 +110,7 @@ async function run(request: RunRequest, signal: AbortSignal): Promise<RunResult>
   };
   const coarseSource = rasterSourceFromRaster(coarse, request.coarse.name);
   const bicubic = await readOnGrid(coarseSource, [0], grid, 'cubic');
-  const tiff = await encodeRaster(result.raster, {
-    compression: 'deflate',
-    tileSize: 256,
-    metadata: result.metadata,
-    layout: 'cog',
-    predictor: 'auto',
-    bands: [{ description: 'elevation', unit: 'm' }],
-  });
+  const tiff = await encodePrediction(result.raster, result.metadata);
   const prediction = result.raster.data.data as Float32Array;
   const predictionValues = Float32Array.from(prediction, (v) => (v === result.nodata ? Number.NaN : v));
   const metrics =

@@ -82,6 +82,7 @@ export {
 } from './output-checks.js';
 export {
   DEFAULT_PREDICT_SCENE_OPTIONS,
+  encodePrediction,
   type PredictFallback,
   type PredictRasterOptions,
   type PredictRasterResult,

@@ -6,19 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { activateBackend } from '@siran/backend';
 import { rasterSourceFromRaster } from '@siran/dataset-builder';
-import {
-  encodeRaster,
-  type Raster,
-  readRaster,
-  readRasterInfo,
-  resolveCrs,
-  writeRaster,
-} from '@siran/geo-io';
+import { type Raster, readRaster, readRasterInfo, resolveCrs, writeRaster } from '@siran/geo-io';
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray from 'ndarray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSiranModel, disposeSiranModel, type SiranModel } from './model.js';
-import { predictRaster, predictScene, recommendedTileSize, tileStarts } from './predict.js';
+import { encodePrediction, predictRaster, predictScene, recommendedTileSize, tileStarts } from './predict.js';
 
 let work: string;
 let model: SiranModel;
@@ -367,14 +360,7 @@ describe('predictRaster', () => {
     expect(result.validPixels).toBe(written.validPixels);
     const fromFile = await readRaster(out);
     expect(Buffer.from(raster.data.data.buffer).equals(Buffer.from(fromFile.data.data.buffer))).toBe(true);
-    const bytes = await encodeRaster(raster, {
-      compression: 'deflate',
-      tileSize: 256,
-      metadata: result.metadata,
-      layout: 'cog',
-      predictor: 'auto',
-      bands: [{ description: 'elevation', unit: 'm' }],
-    });
+    const bytes = await encodePrediction(raster, result.metadata);
     expect(Buffer.from(bytes).equals(await readFile(out))).toBe(true);
   });
 

@@ -1,5 +1,13 @@
 import { openRasterFile, type RasterSource, type VerticalUnit } from '@siran/dataset-builder';
-import { type CrsInput, type Raster, readRaster, type TargetGrid, writeRaster } from '@siran/geo-io';
+import {
+  type CrsInput,
+  encodeRaster,
+  type Raster,
+  readRaster,
+  type TargetGrid,
+  type WriteRasterOptions,
+  writeRaster,
+} from '@siran/geo-io';
 import type { AdaptOptions, AdaptResult } from './adapt.js';
 import { isAblated } from './config.js';
 import {
@@ -234,6 +242,18 @@ export async function predictScene(
   return result;
 }
 
+/** The GeoTIFF of a prediction: deflate with the floating-point predictor, 256 px tiles, overviews, metres. */
+function predictionTiffOptions(metadata: Readonly<Record<string, string>>): WriteRasterOptions {
+  return {
+    compression: 'deflate',
+    tileSize: 256,
+    metadata: { ...metadata },
+    layout: 'cog',
+    predictor: 'auto',
+    bands: [{ description: 'elevation', unit: 'm' }],
+  };
+}
+
 /**
  * Writes a prediction as {@link predictScene} does: a deflate-compressed float32 cloud-optimised GeoTIFF in metres,
  * through a temporary file and a rename.
@@ -247,20 +267,33 @@ export async function writePrediction(
   raster: Raster,
   metadata: Readonly<Record<string, string>>,
 ): Promise<void> {
-  await writeRaster(outPath, raster, {
-    compression: 'deflate',
-    tileSize: 256,
-    metadata: { ...metadata },
-    layout: 'cog',
-    predictor: 'auto',
-    bands: [{ description: 'elevation', unit: 'm' }],
-  });
+  await writeRaster(outPath, raster, predictionTiffOptions(metadata));
+}
+
+/**
+ * The bytes of the GeoTIFF {@link predictScene} writes, for a prediction made in memory by {@link predictRaster}
+ * (to download from a page, or to store elsewhere than in a file).
+ *
+ * @param raster - The prediction (`raster` of {@link predictRaster}'s result).
+ * @param metadata - Its metadata (`metadata` of the same result).
+ * @returns A cloud-optimised float32 GeoTIFF in metres, byte for byte what {@link predictScene} writes.
+ * @example
+ * ```ts
+ * const result = await predictRaster(model, coarse, guide);
+ * const bytes = await encodePrediction(result.raster, result.metadata);
+ * ```
+ */
+export async function encodePrediction(
+  raster: Raster,
+  metadata: Readonly<Record<string, string>>,
+): Promise<Uint8Array> {
+  return encodeRaster(raster, predictionTiffOptions(metadata));
 }
 
 /**
  * {@link predictScene} on rasters in memory (a browser, a server that holds its inputs, a pipeline): the same
- * prediction, self-check, fallback and output check, returned as a raster instead of written. Encode it with
- * geo-io's `encodeRaster` (`layout: 'cog'`) for the bytes of the GeoTIFF `predictScene` writes.
+ * prediction, self-check, fallback and output check, returned as a raster instead of written. {@link encodePrediction} gives the bytes of the GeoTIFF
+ * `predictScene` would write.
  *
  * @param model - The model.
  * @param coarse - The coarse DEM (its heights are converted to metres in place when `coarseVerticalUnit` says
@@ -275,7 +308,7 @@ export async function writePrediction(
  * const coarse = await readRaster(coarseBytes);
  * const guide = rasterSourceFromRaster(await readRaster(guideBytes), 'guide.tif');
  * const { raster, metadata } = await predictRaster(model, coarse, guide);
- * const tiff = await encodeRaster(raster, { layout: 'cog', compression: 'deflate', metadata });
+ * const tiff = await encodePrediction(raster, metadata); // the bytes predictScene would write
  * ```
  */
 export async function predictRaster(
