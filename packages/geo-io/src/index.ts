@@ -47,6 +47,7 @@ export {
   warpRaster,
 } from './warp-raster.js';
 export { parseWorldFile, worldFileCandidates } from './world-file.js';
+export { type MosaicVrtOptions, type MosaicVrtResult, writeMosaicVrt } from './write-mosaic-vrt.js';
 export {
   type BandDescription,
   DEFAULT_WRITE_RASTER_OPTIONS,

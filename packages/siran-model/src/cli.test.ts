@@ -245,10 +245,45 @@ describe('siran CLI, end to end (tiny configuration)', () => {
   });
 
   it('prints help for every command', () => {
-    for (const command of ['demo', 'build-dataset', 'train', 'predict', 'evaluate']) {
+    for (const command of [
+      'demo',
+      'build-dataset',
+      'train',
+      'predict',
+      'evaluate',
+      'worker',
+      'status',
+      'mosaic',
+    ]) {
       const help = siran(command, '--help');
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: siran ${command}`));
     }
+  });
+
+  it('mosaics scenes into a VRT over their union grid, and refuses a scene off the grid', async () => {
+    const scene = (x: number, name: string) =>
+      writeRaster(path.join(work, name), {
+        data: ndarray(new Float32Array(16 * 16).fill(x), [1, 16, 16]),
+        transform: [500000 + x, 1, 0, 4800000, 0, -1],
+        crs,
+        nodata: -9999,
+      });
+    await scene(0, 'west.tif');
+    await scene(16, 'east.tif');
+    await scene(16.5, 'shifted.tif');
+    const made = siran('mosaic', '--out', 'both.vrt', 'west.tif', 'east.tif');
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stderr).toMatch(/both\.vrt: 2 scene\(s\), 32 x 16 pixels/);
+    const xml = await readFile(path.join(work, 'both.vrt'), 'utf8');
+    expect(xml).toContain('<DstRect xOff="16" yOff="0" xSize="16" ySize="16" />');
+    expect(xml).toContain('<UnitType>m</UnitType>');
+    const refused = siran('mosaic', '--out', 'bad.vrt', 'west.tif', 'shifted.tif');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /shifted\.tif is off the first source's pixel grid by -?0\.500000 pixel in x/,
+    );
+    expect(existsSync(path.join(work, 'bad.vrt'))).toBe(false);
+    expect(siran('mosaic', '--out', 'none.vrt').code).toBe(2);
   });
 });

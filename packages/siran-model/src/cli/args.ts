@@ -16,6 +16,11 @@ export interface Command {
   readonly options: Readonly<Record<string, OptionSpec>>;
   /** Name of the one positional argument the command takes (its value is under this name), if any. */
   readonly positional?: string;
+  /**
+   * With `positional`: the command takes one or more such arguments; their values are under that name as a JSON
+   * array of strings (see {@link positionalList}).
+   */
+  readonly manyPositionals?: boolean;
   readonly run: (values: Record<string, string | boolean | undefined>) => Promise<void>;
 }
 
@@ -79,7 +84,9 @@ export function parseCommandArgs(
     const value = parsed.values[name];
     values[name] = (Array.isArray(value) ? value[0] : value) ?? spec.default;
   }
-  if (command.positional !== undefined) {
+  if (command.positional !== undefined && command.manyPositionals) {
+    values[command.positional] = JSON.stringify(parsed.positionals);
+  } else if (command.positional !== undefined) {
     if (parsed.positionals.length > 1)
       throw new UsageError(
         `unexpected argument "${parsed.positionals[1]}"; expected one ${command.positional}`,
@@ -87,6 +94,20 @@ export function parseCommandArgs(
     values[command.positional] = parsed.positionals[0];
   }
   return values;
+}
+
+/**
+ * The positional arguments of a command that takes many (`manyPositionals`).
+ *
+ * @param values - Parsed values.
+ * @param name - The command's `positional` name.
+ * @returns The arguments, at least one.
+ * @throws UsageError when there is none.
+ */
+export function positionalList(values: Record<string, string | boolean | undefined>, name: string): string[] {
+  const list = JSON.parse(String(values[name] ?? '[]')) as string[];
+  if (list.length === 0) throw new UsageError(`at least one ${name} is required`);
+  return list;
 }
 
 /**

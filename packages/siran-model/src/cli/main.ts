@@ -3,6 +3,8 @@ import { type Command, commandHelp, parseCommandArgs, UsageError } from './args.
 import { buildDatasetCommand } from './build-dataset-command.js';
 import { demoCommand } from './demo-command.js';
 import { evaluateCommand } from './evaluate-command.js';
+import { imageSynthesisCommands } from './image-synthesis-commands.js';
+import { mosaicCommand } from './mosaic-command.js';
 import { predictCommand } from './predict-command.js';
 import { statusCommand } from './status-command.js';
 import { trainCommand } from './train-command.js';
@@ -16,6 +18,8 @@ const COMMANDS: readonly Command[] = [
   evaluateCommand,
   workerCommand,
   statusCommand,
+  mosaicCommand,
+  ...imageSynthesisCommands,
 ];
 
 function mainHelp(): string {
