@@ -3,7 +3,6 @@ import { type Command, commandHelp, parseCommandArgs, UsageError } from './args.
 import { buildDatasetCommand } from './build-dataset-command.js';
 import { demoCommand } from './demo-command.js';
 import { evaluateCommand } from './evaluate-command.js';
-import { imageSynthesisCommands } from './image-synthesis-commands.js';
 import { mosaicCommand } from './mosaic-command.js';
 import { predictCommand } from './predict-command.js';
 import { statusCommand } from './status-command.js';
@@ -19,7 +18,6 @@ const COMMANDS: readonly Command[] = [
   workerCommand,
   statusCommand,
   mosaicCommand,
-  ...imageSynthesisCommands,
 ];
 
 function mainHelp(): string {
