@@ -47,6 +47,7 @@ export {
   residualConvBlock,
 } from './residual-conv-block.js';
 export { ResidualConvBlock, type ResidualConvBlockLayerArguments } from './residual-conv-block-layer.js';
+export { attentionMaps, combinedAttention, normalizePerSample } from './spatial-attention.js';
 export {
   DEFAULT_SPECTRAL_NORMALIZATION_OPTIONS,
   type SpectralNormalizationOptions,

@@ -31,6 +31,8 @@ export {
   renderErrorMap,
   renderHillshade,
 } from './render-raster.js';
+export type { SpectralMetricOptions } from './spectral-metrics.js';
+export { signalToReconstructionError, spectralAngleMapper } from './spectral-metrics.js';
 export type { SsimMapResult, SsimOptions } from './ssim.js';
 export { DEFAULT_SSIM_OPTIONS, ssim, ssimMap } from './ssim.js';
 export type { CurvatureOptions, HillshadeOptions, SlopeOptions } from './terrain-derivatives.js';

@@ -1,5 +1,4 @@
 import { Dmrb, PolarizedSelfAttention } from '@siran/dmrb-layers';
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { resolveSiranConfig, type SiranConfigInput } from './config.js';
 import { convolution, leaky } from './internal/layers.js';
@@ -59,46 +58,9 @@ export function createDiscriminator(input: SiranConfigInput): tfl.LayersModel {
   return tfl.model({ name: 'siran_discriminator', inputs: dem, outputs: [logits, ...activations] });
 }
 
-/**
- * Discriminator spatial attention maps: for each activation `a_i`, `N(sum_j |a_ij|)`, where `N` rescales each
- * sample's map to [0, 1].
- *
- * @param activations - The `k` activations `[batch, height, width, channels]` after the discriminator's DMRBs.
- * @returns The maps stacked on channels, `[batch, height, width, k]`, values in [0, 1]; the caller disposes it.
- */
-export function attentionMaps(activations: readonly tf.Tensor4D[]): tf.Tensor4D {
-  return tf.tidy(
-    () =>
-      tf.concat(
-        activations.map((a) => normalizePerSample(tf.sum(tf.abs(a), 3, true) as tf.Tensor4D)),
-        3,
-      ) as tf.Tensor4D,
-  );
-}
-
-/**
- * The combined attention `D_SA = N(sum_i maps_i)` (S2A's formulation), `[batch, height, width, 1]` in [0, 1].
- *
- * @param maps - Output of {@link attentionMaps}.
- * @returns The combined map; the caller disposes it.
- */
-export function combinedAttention(maps: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => normalizePerSample(tf.sum(maps, 3, true) as tf.Tensor4D));
-}
-
-/**
- * Rescales every sample of `[batch, height, width, channels]` to [0, 1] by its own minimum and maximum.
- *
- * @param x - The maps.
- * @returns `(x - min) / (max - min + 1e-6)` per sample; the caller disposes it.
- */
-export function normalizePerSample(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const minimum = tf.min(x, [1, 2, 3], true);
-    const maximum = tf.max(x, [1, 2, 3], true);
-    return tf.div(tf.sub(x, minimum), tf.add(tf.sub(maximum, minimum), 1e-6)) as tf.Tensor4D;
-  });
-}
+// The discriminator spatial attention (per-block maps and S2A's combined map) lives in @siran/dmrb-layers, so that
+// packages below this one (such as @siran/band-synthesis) share the one implementation; re-exported here unchanged.
+export { attentionMaps, combinedAttention, normalizePerSample } from '@siran/dmrb-layers';
 
 /**
  * Builds the attention head `A_s = sigmoid(conv1x1(PSA(maps)))` that reduces the `k` discriminator attention

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { type Command, commandHelp, parseCommandArgs, UsageError } from './args.js';
+import { bandSynthesisCommands } from './band-synthesis-commands.js';
 import { buildDatasetCommand } from './build-dataset-command.js';
 import { demoCommand } from './demo-command.js';
 import { evaluateCommand } from './evaluate-command.js';
@@ -18,6 +19,7 @@ const COMMANDS: readonly Command[] = [
   workerCommand,
   statusCommand,
   mosaicCommand,
+  ...bandSynthesisCommands,
 ];
 
 function mainHelp(): string {
