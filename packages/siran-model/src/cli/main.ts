@@ -4,6 +4,7 @@ import { bandSynthesisCommands } from './band-synthesis-commands.js';
 import { buildDatasetCommand } from './build-dataset-command.js';
 import { demoCommand } from './demo-command.js';
 import { evaluateCommand } from './evaluate-command.js';
+import { imageSynthesisCommands } from './image-synthesis-commands.js';
 import { mosaicCommand } from './mosaic-command.js';
 import { predictCommand } from './predict-command.js';
 import { statusCommand } from './status-command.js';
@@ -19,12 +20,14 @@ const COMMANDS: readonly Command[] = [
   workerCommand,
   statusCommand,
   mosaicCommand,
+  ...imageSynthesisCommands,
   ...bandSynthesisCommands,
 ];
 
 function mainHelp(): string {
-  const rows = COMMANDS.map((command) => `  ${command.name.padEnd(15)} ${command.summary.split('\n')[0]}`);
-  return `Usage: siran <command> [options]\n\nImage-guided DEM super-resolution (SiRAN). Heights are metres throughout.\n\nCommands:\n${rows.join('\n')}\n\nRun "siran <command> --help" for a command's options. SIRAN_BACKEND=wasm|webgpu|cpu|tensorflow chooses the backend.\n`;
+  const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2;
+  const rows = COMMANDS.map((command) => `  ${command.name.padEnd(width)} ${command.summary.split('\n')[0]}`);
+  return `Usage: siran <command> [options]\n\nSiran: image-guided DEM super-resolution (SiRAN), band synthesis (S2A) and image synthesis (SPADE). Heights are\nmetres throughout.\n\nCommands:\n${rows.join('\n')}\n\nRun "siran <command> --help" for a command's options. SIRAN_BACKEND=wasm|webgpu|cpu|tensorflow chooses the backend.\n`;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
