@@ -25,6 +25,15 @@ export interface WaldExperimentOptions {
   readonly bandNumbers?: SourceBandNumbers;
   /** Resolution ratio of the Wald degradation. Default 2. */
   readonly ratio?: number;
+  /**
+   * Divisor that brings the values to about [0, 1] (see {@link BandSynthesisScene.valueScale}). Default 255 (8-bit
+   * digital numbers); 1000 for the shipped Sentinel-2 scene (surface reflectance x 1000).
+   */
+  readonly valueScale?: number;
+  /** Data range of PSNR and SSIM. Default `valueScale`. */
+  readonly dataRange?: number;
+  /** Unit of the values in tables and figure legends. Default `'DN'`. */
+  readonly unit?: string;
   /** S2A configuration. */
   readonly config?: Partial<BandSynthesisConfig>;
   /** Patches per batch. Default 8. */
@@ -70,6 +79,9 @@ export async function runWaldExperiment(options: WaldExperimentOptions): Promise
   const batchSize = options.batchSize ?? 8;
   const patchSize = options.patchSize ?? 16;
   const seed = options.seed ?? 1;
+  const valueScale = options.valueScale ?? 255;
+  const dataRange = options.dataRange ?? valueScale;
+  const unit = options.unit ?? 'DN';
   const log = options.onProgress ?? (() => {});
   await mkdir(options.outDir, { recursive: true });
   const source = await readSourceBands(
@@ -77,7 +89,7 @@ export async function runWaldExperiment(options: WaldExperimentOptions): Promise
     options.bandNumbers ?? LANDSAT7_ETM_BANDS,
     ratio * ratio,
   );
-  const training = waldScene(source.bands, source.target, ratio, 255);
+  const training = waldScene(source.bands, source.target, ratio, valueScale);
   const split = splitPatches(training.upsampled.rows, training.upsampled.cols, {
     patchSize,
     blockSize: options.blockSize ?? 32,
@@ -108,7 +120,7 @@ export async function runWaldExperiment(options: WaldExperimentOptions): Promise
     config: run.trainer.config,
     generator: run.trainer.generator,
     critic: run.trainer.critic,
-    valueScale: 255,
+    valueScale,
     step: run.step,
   };
   await saveBandSynthesisModel(path.join(options.outDir, 's2a', 'model'), model);
@@ -124,7 +136,7 @@ export async function runWaldExperiment(options: WaldExperimentOptions): Promise
   const baselineSeconds = (performance.now() - started) / 1000;
   log(`trained in ${s2aSeconds.toFixed(0)} s (S2A) and ${baselineSeconds.toFixed(0)} s (baseline)`);
 
-  const evaluation = originalScene(source.bands, source.target, ratio, 255);
+  const evaluation = originalScene(source.bands, source.target, ratio, valueScale);
   const { rows, cols } = evaluation.upsampled;
   const mask = ndarray(new Uint8Array(rows * cols), [rows, cols]);
   const block = (options.blockSize ?? 32) * ratio;
@@ -136,26 +148,26 @@ export async function runWaldExperiment(options: WaldExperimentOptions): Promise
   });
   const bands = {
     bicubic: evaluation.upsampled,
-    'residual CNN': await synthesizeWithBaseline(baseline, evaluation, 255),
+    'residual CNN': await synthesizeWithBaseline(baseline, evaluation, valueScale),
     S2A: await synthesizeBand(model, evaluation),
   };
   const methods: MethodResult[] = Object.entries(bands).map(([name, band]) => ({
     name,
     band,
-    scene: scoreBand(band, evaluation),
-    test: scoreBand(band, evaluation, { mask }),
+    scene: scoreBand(band, evaluation, { dataRange }),
+    test: scoreBand(band, evaluation, { dataRange, mask }),
   }));
   await writeBand(path.join(options.outDir, 's2a-swir.tif'), bands.S2A, source, 'synthesised SWIR (S2A)');
-  const figures = await writeFigures(options.outDir, evaluation, methods);
+  const figures = await writeFigures(options.outDir, evaluation, methods, { unit });
   const report = path.join(options.outDir, 'report.md');
   await writeFile(
     report,
     [
       '# Band synthesis: Wald protocol',
       '',
-      `Source ${path.basename(options.source)}, ${rows} x ${cols} px. Trained at 1/${ratio} resolution (block mean) for ${options.steps} steps of ${batchSize} patches of ${patchSize} px; S2A ${s2aSeconds.toFixed(0)} s, baseline ${baselineSeconds.toFixed(0)} s (${tf.getBackend()} backend). Evaluated at the original resolution from the SWIR band degraded by ${ratio}. PSNR and SSIM with a data range of 255.`,
+      `Source ${path.basename(options.source)}, ${rows} x ${cols} px. Trained at 1/${ratio} resolution (block mean) for ${options.steps} steps of ${batchSize} patches of ${patchSize} px; S2A ${s2aSeconds.toFixed(0)} s, baseline ${baselineSeconds.toFixed(0)} s (${tf.getBackend()} backend). Evaluated at the original resolution from the SWIR band degraded by ${ratio}. PSNR and SSIM with a data range of ${dataRange} (${unit}).`,
       '',
-      scoreTables(methods),
+      scoreTables(methods, unit),
       '',
       ...figures.map((file) => `![${file}](${file})`),
       '',

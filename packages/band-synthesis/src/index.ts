@@ -25,6 +25,7 @@ export {
   bandOf,
   LANDSAT7_ETM_BANDS,
   readSourceBands,
+  SENTINEL2_ABERYSTWYTH_BANDS,
   type SourceBandNumbers,
   type SourceBands,
   writeBand,

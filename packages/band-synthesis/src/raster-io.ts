@@ -14,6 +14,12 @@ export interface SourceBandNumbers {
 /** Landsat 7 ETM+ files holding bands 1-5 and 7 (as the shipped Olinda scene): NIR 4, red 3, green 2, SWIR 5. */
 export const LANDSAT7_ETM_BANDS: SourceBandNumbers = { nir: 4, red: 3, green: 2, target: 5 };
 
+/**
+ * The shipped Sentinel-2 scene `S2_Aberystwyth_20m.tif` (bands B3, B4, B8, B11, B12 on one 20 m grid): NIR 3 (B8),
+ * red 2 (B4), green 1 (B3), SWIR 4 (B11, 1.61 um). Band 5 is B12 (SWIR-2, 2.19 um).
+ */
+export const SENTINEL2_ABERYSTWYTH_BANDS: SourceBandNumbers = { nir: 3, red: 2, green: 1, target: 4 };
+
 /** Bands read from one file, cropped, with the grid's georeferencing. */
 export interface SourceBands {
   /** NIR, red, green. */

@@ -52,6 +52,7 @@ function composite(
  * @param outDir - Output folder (must exist).
  * @param scene - The evaluation scene with its reference.
  * @param methods - The methods, in display order.
+ * @param options - `unit` of the values in the error legend (default `'DN'`).
  * @returns The file names written (relative to `outDir`).
  * @example
  * ```ts
@@ -62,6 +63,7 @@ export async function writeFigures(
   outDir: string,
   scene: BandSynthesisScene,
   methods: readonly MethodResult[],
+  options: { readonly unit?: string } = {},
 ): Promise<string[]> {
   const reference = scene.reference!;
   const [nir, red, green] = scene.bands;
@@ -81,7 +83,7 @@ export async function writeFigures(
     return {
       title: `${m.name} - reference`,
       image: map.image,
-      legend: { ramp: map.ramp, minimum: map.minimum, maximum: map.maximum, unit: 'DN' },
+      legend: { ramp: map.ramp, minimum: map.minimum, maximum: map.maximum, unit: options.unit ?? 'DN' },
     };
   });
   const water = (band: BandGrid, title: string): FigurePanel => {
@@ -102,7 +104,11 @@ export async function writeFigures(
   ];
   const figures: Array<[string, FigurePanel[], string]> = [
     ['composites.png', composites, 'False colour: SWIR / NIR / red'],
-    ['errors.png', errors, 'SWIR error (synthesised - real), digital numbers'],
+    [
+      'errors.png',
+      errors,
+      `SWIR error (synthesised - real), ${(options.unit ?? 'DN') === 'DN' ? 'digital numbers' : options.unit}`,
+    ],
     ['mndwi.png', mndwiPanels, 'MNDWI (green - SWIR) / (green + SWIR)'],
   ];
   for (const [file, panels, title] of figures) {
@@ -123,15 +129,15 @@ function row(name: string, s: BandScores): string {
  * The markdown tables of an evaluation: whole scene and test blocks, one row per method.
  *
  * @param methods - The methods.
+ * @param unit - Unit of the RMSE column. Default `'DN'` (digital numbers).
  * @returns Markdown text.
  * @example
  * ```ts
  * console.log(scoreTables([bicubic, baseline, s2a]));
  * ```
  */
-export function scoreTables(methods: readonly MethodResult[]): string {
-  const header =
-    '| method | RMSE (DN) | SSIM (%) | SRE (dB) | PSNR (dB) | SAM (deg) |\n|---|---|---|---|---|---|';
+export function scoreTables(methods: readonly MethodResult[], unit = 'DN'): string {
+  const header = `| method | RMSE (${unit}) | SSIM (%) | SRE (dB) | PSNR (dB) | SAM (deg) |\n|---|---|---|---|---|---|`;
   return [
     '**Test blocks** (blocks no model was trained on):',
     '',
