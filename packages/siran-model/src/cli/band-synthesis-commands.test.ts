@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { activateBackend } from '@siran/backend';
+import { loadBandSynthesisModel } from '@siran/band-synthesis';
 import { readRaster, writeRaster } from '@siran/geo-io';
 import ndarray from 'ndarray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,5 +126,43 @@ describe('siran train-band-synthesis / synthesize-band', () => {
     const missingSource = siran('train-band-synthesis', '--source', high, '--out', 'run2', '--swir', '8');
     expect(missingSource.code).toBe(2);
     expect(missingSource.stderr).toMatch(/target band 8 is missing/);
+  });
+
+  it('trains on a scene of another value scale and band order (Sentinel-2 reflectance x 1000) and records the scale', async () => {
+    const sentinel = fileURLToPath(
+      new URL('../../../band-synthesis/data/S2_Aberystwyth_20m.tif', import.meta.url),
+    );
+    const crop = await readRaster(sentinel, { window: { x: 0, y: 0, width: 128, height: 128 } });
+    const file = path.join(work, 's2.tif');
+    await writeRaster(file, crop);
+    const bands = ['--nir', '3', '--red', '2', '--green', '1', '--swir', '4'];
+    const refused = siran(
+      'train-band-synthesis',
+      '--source',
+      file,
+      '--out',
+      's2run',
+      '--value-scale',
+      '0',
+      ...bands,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--value-scale must be a positive number, got "0"/);
+    const train = siran(
+      'train-band-synthesis',
+      '--source',
+      file,
+      '--out',
+      's2run',
+      '--steps',
+      '1',
+      '--value-scale',
+      '1000',
+      ...bands,
+    );
+    expect(train.code, train.stderr).toBe(0);
+    await activateBackend('cpu', { ignoreEnvironment: true });
+    const model = await loadBandSynthesisModel(path.join(work, 's2run', 'model'));
+    expect(model.valueScale).toBe(1000);
   });
 });

@@ -161,13 +161,31 @@ const synthesizeBandCommand: Command = {
   },
 };
 
+/** `--value-scale`: the divisor of the values (and the data range of PSNR and SSIM). */
+const valueScaleOption = {
+  type: 'string',
+  valueName: 'X',
+  default: '255',
+  description:
+    'divisor bringing the values to about [0, 1], and the data range of PSNR and SSIM (255 for 8-bit counts, 1000 for reflectance x 1000)',
+} as const;
+
+function parseValueScale(values: Record<string, string | boolean | undefined>): number {
+  const valueScale = Number(values['value-scale']);
+  if (!(Number.isFinite(valueScale) && valueScale > 0)) {
+    throw new UsageError(`--value-scale must be a positive number, got "${values['value-scale']}"`);
+  }
+  return valueScale;
+}
+
 /** `siran train-band-synthesis`: trains S2A on one multispectral scene under the Wald protocol. */
 const trainBandSynthesisCommand: Command = {
   name: 'train-band-synthesis',
   summary:
     'Trains S2A on a multispectral GeoTIFF under the Wald protocol (every band block-mean degraded by --ratio; the\n' +
     'band is learnt from its own --ratio-degraded version), with checkpoints and --resume; writes OUT/model.',
-  usage: '--source FILE --out DIR [--steps 300] [--resume] [--nir 4 --red 3 --green 2 --swir 5]',
+  usage:
+    '--source FILE --out DIR [--steps 300] [--resume] [--nir 4 --red 3 --green 2 --swir 5] [--value-scale 255]',
   options: {
     source: { type: 'string', valueName: 'FILE', description: 'multispectral GeoTIFF' },
     ...bandOptions,
@@ -187,11 +205,13 @@ const trainBandSynthesisCommand: Command = {
       description: 'steps between checkpoints',
     },
     resume: { type: 'boolean', description: 'continue from the last checkpoint in --out' },
+    'value-scale': valueScaleOption,
     backend: backendOption,
   },
   async run(values) {
     const source = requiredString(values, 'source');
     const out = requiredString(values, 'out');
+    const valueScale = parseValueScale(values);
     const ratio = positiveInteger(values, 'ratio') ?? 2;
     if (ratio < 2) throw new UsageError(`--ratio must be at least 2, got ${ratio}`);
     const steps = positiveInteger(values, 'steps') ?? 300;
@@ -202,7 +222,7 @@ const trainBandSynthesisCommand: Command = {
     );
     const active = await activateBackend(typeof values.backend === 'string' ? values.backend : undefined);
     process.stderr.write(`backend ${describeActivation(active)}\n`);
-    const scene = waldScene(bands.bands, bands.target, ratio, 255);
+    const scene = waldScene(bands.bands, bands.target, ratio, valueScale);
     const split = splitPatches(scene.upsampled.rows, scene.upsampled.cols);
     const progress = progressCallback('train');
     const run = await trainBandSynthesis(scene, split.train, {
@@ -217,7 +237,7 @@ const trainBandSynthesisCommand: Command = {
       config: trainer.config,
       generator: trainer.generator,
       critic: trainer.critic,
-      valueScale: 255,
+      valueScale,
       step: run.step,
     });
     process.stdout.write(
@@ -233,7 +253,8 @@ const evaluateBandSynthesisCommand: Command = {
     'Runs the Wald-protocol experiment on a multispectral GeoTIFF: trains S2A and a DSen2-style residual CNN for\n' +
     'the same steps, then scores bicubic, the CNN and S2A (RMSE, SSIM, SRE, PSNR, SAM) and writes report.md with\n' +
     'figures and the synthesised band.',
-  usage: '--source FILE --out DIR [--steps 300] [--nir 4 --red 3 --green 2 --swir 5]',
+  usage:
+    '--source FILE --out DIR [--steps 300] [--nir 4 --red 3 --green 2 --swir 5] [--value-scale 255 --unit DN]',
   options: {
     source: { type: 'string', valueName: 'FILE', description: 'multispectral GeoTIFF' },
     ...bandOptions,
@@ -245,11 +266,19 @@ const evaluateBandSynthesisCommand: Command = {
     },
     out: { type: 'string', valueName: 'DIR', description: 'report directory' },
     steps: { type: 'string', valueName: 'N', default: '300', description: 'training steps of each model' },
+    'value-scale': valueScaleOption,
+    unit: {
+      type: 'string',
+      valueName: 'UNIT',
+      default: 'DN',
+      description: 'unit of the values in the report',
+    },
     backend: backendOption,
   },
   async run(values) {
     const source = requiredString(values, 'source');
     const outDir = requiredString(values, 'out');
+    const valueScale = parseValueScale(values);
     const bandNumbers = sourceNumbers(values, 'swir');
     await readSourceBands(source, bandNumbers).catch((error) => {
       throw new UsageError((error as Error).message);
@@ -261,6 +290,8 @@ const evaluateBandSynthesisCommand: Command = {
       outDir,
       bandNumbers,
       steps: positiveInteger(values, 'steps') ?? 300,
+      valueScale,
+      unit: String(values.unit),
       onProgress: (message) => process.stderr.write(`${message}\n`),
     });
     for (const method of result.methods)
