@@ -137,6 +137,13 @@ export function fitOpticalNormalization(
   };
 }
 
+/** The clip range of a band in the normalised quantity: its optical values, or dB for SAR. */
+function clipRange(normalization: ImageryNormalization, band: number): [number, number] {
+  return normalization.kind === 'optical'
+    ? [normalization.low[band], normalization.high[band]]
+    : [normalization.lowDb, normalization.highDb];
+}
+
 /**
  * Maps one band's values to [-1, 1].
  *
@@ -151,10 +158,7 @@ export function normalizeBand(
   band: number,
 ): Float32Array {
   const out = new Float32Array(values.length);
-  const [low, high] =
-    normalization.kind === 'optical'
-      ? [normalization.low[band], normalization.high[band]]
-      : [normalization.lowDb, normalization.highDb];
+  const [low, high] = clipRange(normalization, band);
   for (let i = 0; i < values.length; i++) {
     const v = normalization.kind === 'optical' ? values[i] : 10 * Math.log10(Math.max(values[i], 1e-6));
     out[i] = (2 * (Math.min(Math.max(v, low), high) - low)) / (high - low) - 1;
@@ -176,10 +180,7 @@ export function denormalizeBand(
   band: number,
 ): Float32Array {
   const out = new Float32Array(values.length);
-  const [low, high] =
-    normalization.kind === 'optical'
-      ? [normalization.low[band], normalization.high[band]]
-      : [normalization.lowDb, normalization.highDb];
+  const [low, high] = clipRange(normalization, band);
   for (let i = 0; i < values.length; i++) {
     const v = low + ((values[i] + 1) / 2) * (high - low);
     out[i] = normalization.kind === 'optical' ? v : 10 ** (v / 10);

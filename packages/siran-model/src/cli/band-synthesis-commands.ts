@@ -47,6 +47,18 @@ const bandOptions: Record<string, OptionSpec> = {
   },
 };
 
+/** The multispectral scene of the training and evaluation commands: the file, its NIR/red/green and the band to learn. */
+const sourceOptions: Record<string, OptionSpec> = {
+  source: { type: 'string', valueName: 'FILE', description: 'multispectral GeoTIFF' },
+  ...bandOptions,
+  swir: {
+    type: 'string',
+    valueName: 'N',
+    default: String(LANDSAT7_ETM_BANDS.target),
+    description: 'band to synthesise',
+  },
+};
+
 function bandNumber(values: Values, name: string): number {
   const value = positiveInteger(values, name);
   if (value === undefined) throw new UsageError(`--${name} is required`);
@@ -187,14 +199,7 @@ const trainBandSynthesisCommand: Command = {
   usage:
     '--source FILE --out DIR [--steps 300] [--resume] [--nir 4 --red 3 --green 2 --swir 5] [--value-scale 255]',
   options: {
-    source: { type: 'string', valueName: 'FILE', description: 'multispectral GeoTIFF' },
-    ...bandOptions,
-    swir: {
-      type: 'string',
-      valueName: 'N',
-      default: String(LANDSAT7_ETM_BANDS.target),
-      description: 'band to synthesise',
-    },
+    ...sourceOptions,
     out: { type: 'string', valueName: 'DIR', description: 'run directory' },
     steps: { type: 'string', valueName: 'N', default: '300', description: 'training steps' },
     ratio: { type: 'string', valueName: 'N', default: '2', description: 'resolution ratio' },
@@ -256,14 +261,7 @@ const evaluateBandSynthesisCommand: Command = {
   usage:
     '--source FILE --out DIR [--steps 300] [--nir 4 --red 3 --green 2 --swir 5] [--value-scale 255 --unit DN]',
   options: {
-    source: { type: 'string', valueName: 'FILE', description: 'multispectral GeoTIFF' },
-    ...bandOptions,
-    swir: {
-      type: 'string',
-      valueName: 'N',
-      default: String(LANDSAT7_ETM_BANDS.target),
-      description: 'band to synthesise',
-    },
+    ...sourceOptions,
     out: { type: 'string', valueName: 'DIR', description: 'report directory' },
     steps: { type: 'string', valueName: 'N', default: '300', description: 'training steps of each model' },
     'value-scale': valueScaleOption,
