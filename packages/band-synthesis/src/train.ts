@@ -1,9 +1,9 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { adamState, setAdamState } from '@siran/dmrb-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type BandSynthesisConfig, resolveBandSynthesisConfig } from './config.js';
-import { adamState, setAdamState } from './internal/adam-state.js';
 import { modelArtifacts } from './internal/artifacts.js';
 import { loadCheckpoint, saveCheckpoint } from './internal/checkpoint.js';
 import { seededRandom } from './internal/random.js';

@@ -1,3 +1,4 @@
+export { type AdamStateTensor, adamState, setAdamState } from './adam-state.js';
 export {
   buildConvolutionWeights,
   type ConvolutionLayout,

@@ -1,11 +1,11 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDataset } from '@siran/dataset-builder';
+import { adamState, setAdamState } from '@siran/dmrb-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { type CheckpointContent, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { resolveSiranConfig, type SiranConfig, type SiranConfigInput } from './config.js';
 import { writeFileAtomically } from './internal/atomic-files.js';
-import { adamState, setAdamState } from './internal/optimizer-state.js';
 import { ProgressBar } from './internal/progress.js';
 import { createSiranModel, type SiranModel } from './model.js';
 import type { InputNormalization } from './normalization.js';
